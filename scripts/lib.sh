@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# Copyright: (c) 2026, devfleet.claude_code contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Shared by scripts/test and scripts/demo: find Pythons, make the controller virtualenvs, install system
+# packages, and copy the collection into an ansible_collections/ tree. Sourced, not run.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "$(id -u)" = 0 ]; then
+  : "${DFCC_CACHE:=/var/cache/devfleet-claude-code}"
+else
+  : "${DFCC_CACHE:=$HOME/.cache/devfleet-claude-code}"
+fi
+export DFCC_CACHE
+TREE="$DFCC_CACHE/tree"
+COLLECTION="$TREE/ansible_collections/devfleet/claude_code"
+
+log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || die "$1 needs root (it creates users, containers and system services): run it with sudo"
+}
+
+# apt_install PKG...: install the Debian/Ubuntu packages that are missing
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  ((${#missing[@]})) || return 0
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
+  [ "$(id -u)" = 0 ] || die "missing packages ${missing[*]}: install them or run as root"
+  log "apt-get install ${missing[*]}"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# python_between MIN MAX: print the first working python3.MIN..3.MAX, preferring python3 itself
+python_between() {
+  local min=$1 max=$2 candidate version
+  local candidates=("${DFCC_PYTHON:-}" python3)
+  for ((v = max; v >= min; v--)); do
+    candidates+=("python3.$v" /usr/bin/python3."$v" /usr/local/bin/python3."$v")
+    for candidate in /root/.pyenv/versions/3."$v".*/bin/python3."$v" "$HOME"/.pyenv/versions/3."$v".*/bin/python3."$v"; do
+      [ -x "$candidate" ] && candidates+=("$candidate")
+    done
+  done
+  for candidate in "${candidates[@]}"; do
+    [ -n "$candidate" ] || continue
+    version=$("$candidate" -c 'import sys; print(sys.version_info[1])' 2>/dev/null) || continue
+    if [ "$version" -ge "$min" ] && [ "$version" -le "$max" ] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+      command -v "$candidate" 2>/dev/null || echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# make_venv NAME PYTHON REQUIREMENTS...: a virtualenv in the cache, rebuilt when the requirements change
+make_venv() {
+  local name=$1 python=$2 dir="$DFCC_CACHE/$1" stamp
+  shift 2
+  stamp=$( (
+    "$python" --version
+    cat "$@"
+  ) 2>&1 | sha256sum | cut -c1-16)
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
+    echo "$dir"
+    return 0
+  fi
+  log "virtualenv $name ($("$python" --version 2>&1))"
+  rm -rf "$dir"
+  mkdir -p "$DFCC_CACHE"
+  "$python" -m venv "$dir" >&2
+  "$dir/bin/python" -m pip install -q --upgrade pip >&2
+  local req
+  for req in "$@"; do "$dir/bin/python" -m pip install -q -r "$req" >&2; done
+  echo "$stamp" >"$dir/.stamp"
+  chmod -R a+rX "$dir"
+  echo "$dir"
+}
+
+# sync_tree: copy the working tree (tracked and new files, not ignored ones) to $COLLECTION, as a git
+# repository, because ansible-test must run inside ansible_collections/NAMESPACE/NAME and uses git to list files
+sync_tree() {
+  rm -rf "$COLLECTION"
+  mkdir -p "$COLLECTION"
+  (
+    cd "$REPO"
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+      git ls-files -z -co --exclude-standard
+    else
+      find . -path ./.git -prune -o -path ./tests/output -prune -o \( -type f -o -type l \) -print0
+    fi
+  ) | (cd "$REPO" && python3 -c '
+import os, shutil, sys
+dest = sys.argv[1]
+for name in sys.stdin.buffer.read().decode().split("\0"):
+    if not name or not os.path.lexists(name):
+        continue
+    target = os.path.join(dest, name)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copy2(name, target, follow_symlinks=False)
+' "$COLLECTION")
+  (
+    cd "$COLLECTION"
+    git init -q
+    git add -A
+  )
+  chmod -R a+rX "$TREE"
+}
+
+# install_get_pip_standin VENV: ansible-test bootstraps pip in its venvs with a script it downloads from
+# ci-files.testing.ansible.com; where that host is unreachable, a stand-in in its cache does the same job
+install_get_pip_standin() {
+  local venv=$1 version cache
+  version=$("$venv/bin/python" - <<'EOF'
+import os, re, ansible_test
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')).read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+EOF
+)
+  cache="$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+  if [ ! -s "$cache" ]; then
+    mkdir -p "$(dirname "$cache")"
+    cp "$REPO/tests/utils/ansible-test-get-pip.py" "$cache"
+  fi
+}
