@@ -13,7 +13,8 @@ else
   : "${DFCC_CACHE:=$HOME/.cache/devfleet-claude-code}"
 fi
 export DFCC_CACHE
-TREE="$DFCC_CACHE/tree"
+# one tree per checkout, so several clones or worktrees can run their tests side by side
+TREE="$DFCC_CACHE/tree-$(printf '%s' "$REPO" | sha256sum | cut -c1-10)"
 COLLECTION="$TREE/ansible_collections/devfleet/claude_code"
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
@@ -56,8 +57,23 @@ python_between() {
   return 1
 }
 
+# with_lock NAME COMMAND...: run a command holding an exclusive lock shared by every checkout on this machine
+# (stages that create users, containers or shared caches must not run twice at once)
+with_lock() {
+  local name=$1
+  shift
+  mkdir -p "$DFCC_CACHE/locks"
+  (
+    flock 9
+    "$@"
+  ) 9>"$DFCC_CACHE/locks/$name.lock"
+}
+
 # make_venv NAME PYTHON REQUIREMENTS...: a virtualenv in the cache, rebuilt when the requirements change
 make_venv() {
+  with_lock "venv-$1" _make_venv "$@"
+}
+_make_venv() {
   local name=$1 python=$2 dir="$DFCC_CACHE/$1" stamp
   shift 2
   stamp=$( (
