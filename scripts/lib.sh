@@ -142,3 +142,32 @@ EOF
     cp "$REPO/tests/utils/ansible-test-get-pip.py" "$cache"
   fi
 }
+
+# test_collections: collections the tests need (containers.podman for molecule's podman driver, ansible.posix,
+# community.general), taken from the `ansible` wheel on PyPI because Ansible Galaxy may be unreachable. Prints the
+# directory to add to ANSIBLE_COLLECTIONS_PATH.
+ANSIBLE_PACKAGE_VERSION=12.3.0
+test_collections() {
+  with_lock test-collections _test_collections
+}
+_test_collections() {
+  local dir="$DFCC_CACHE/test-collections-$ANSIBLE_PACKAGE_VERSION"
+  if [ ! -d "$dir/ansible_collections/containers/podman" ]; then
+    log "collections from ansible==$ANSIBLE_PACKAGE_VERSION (PyPI)"
+    local tmp
+    tmp=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --no-deps "ansible==$ANSIBLE_PACKAGE_VERSION" -d "$tmp" >&2
+    "$VENV/bin/python" - "$tmp"/ansible-*.whl "$dir.tmp" <<'PYEOF'
+import sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+wanted = ('ansible_collections/containers/podman/', 'ansible_collections/ansible/posix/',
+          'ansible_collections/community/general/')
+with zipfile.ZipFile(wheel) as archive:
+    archive.extractall(dest, [name for name in archive.namelist() if name.startswith(wanted)])
+PYEOF
+    rm -rf "$tmp" "$dir"
+    mv "$dir.tmp" "$dir"
+    chmod -R a+rX "$dir"
+  fi
+  echo "$dir"
+}
