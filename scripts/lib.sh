@@ -59,14 +59,15 @@ python_between() {
 
 # with_lock NAME COMMAND...: run a command holding an exclusive lock shared by every checkout on this machine
 # (stages that create users, containers or shared caches must not run twice at once)
+# The locks live outside $DFCC_CACHE: checkouts with different caches still share the machine's users and /etc.
 with_lock() {
-  local name=$1
+  local name=$1 dir=${DFCC_LOCK_DIR:-/tmp/devfleet-claude-code-locks}
   shift
-  mkdir -p "$DFCC_CACHE/locks"
+  mkdir -p "$dir"
   (
     flock 9
     "$@"
-  ) 9>"$DFCC_CACHE/locks/$name.lock"
+  ) 9>"$dir/$name.lock"
 }
 
 # make_venv NAME PYTHON REQUIREMENTS...: a virtualenv in the cache, rebuilt when the requirements change
