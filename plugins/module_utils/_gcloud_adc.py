@@ -311,6 +311,11 @@ def _describe(exc):
     return ': '.join(parts) or 'unknown error'
 
 
+def _offline(url, method='GET', **kwargs):
+    """The transport given to the loader: loading must not reach the network (and must not need requests)."""
+    raise google.auth.exceptions.TransportError('loading credentials does not use the network (%s %s)' % (method, url))
+
+
 def load(info, tmpdir):
     """Load ADC data with google.auth.load_credentials_from_file; return (credentials, project_id, warnings).
 
@@ -324,7 +329,7 @@ def load(info, tmpdir):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             try:
-                credentials, project_id = google.auth.load_credentials_from_file(name)
+                credentials, project_id = google.auth.load_credentials_from_file(name, request=_offline)
             except (google.auth.exceptions.GoogleAuthError, ValueError, TypeError, KeyError) as exc:
                 text = _describe(exc).replace(name, 'credentials')
                 raise AdcError('google-auth %s rejects the %s credentials: %s' % (

@@ -70,7 +70,7 @@ options:
       - The content of the credentials file, as a dict or as a JSON string (for example a service account key
         file read with C(lookup('file', ...)), or a vaulted variable). Required with O(state=present).
       - C(type) must be V(authorized_user) (C(client_id), C(client_secret), C(refresh_token)), V(service_account)
-        (a JSON key: C(client_email), C(private_key), C(token_uri), ...), V(external_account) (C(audience),
+        (the JSON key file, with C(client_email), C(private_key), C(token_uri), ...), V(external_account) (C(audience),
         C(subject_token_type), C(credential_source), usually C(token_url) and C(service_account_impersonation_url))
         or V(impersonated_service_account) (C(service_account_impersonation_url), and C(source_credentials) of
         type V(authorized_user) or V(service_account)).
