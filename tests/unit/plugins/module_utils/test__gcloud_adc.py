@@ -205,3 +205,68 @@ def test_find_gcloud_looks_in_the_sdk_directories():
 
     assert adc.find_gcloud(get_bin_path, '/home/u') == '/usr/lib/google-cloud-sdk/bin/gcloud'
     assert seen['name'] == 'gcloud' and '/home/u/google-cloud-sdk/bin' in seen['dirs']
+
+
+class FakeResponse(object):
+    def __init__(self, status, data):
+        self.status = status
+        self.headers = {'content-type': 'application/json'}
+        self.data = json.dumps(data).encode()
+
+
+class FakeTransport(object):
+    """Stands in for the HTTP transport (the network boundary); the integration tests use a real server."""
+    calls = []
+    answer = None
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+    def __call__(self, url, method='GET', body=None, headers=None, **kwargs):
+        FakeTransport.calls.append(dict(url=url, method=method, body=body, timeout=self.timeout))
+        return FakeResponse(*FakeTransport.answer)
+
+
+@pytest.fixture
+def transport(monkeypatch):
+    FakeTransport.calls = []
+    monkeypatch.setattr(adc, '_Request', FakeTransport)
+    return FakeTransport
+
+
+def test_verify_authorized_user_returns_expiry_and_email(tmp_path, transport):
+    claims = base64.urlsafe_b64encode(json.dumps({'email': 'dev@example.com'}).encode()).rstrip(b'=').decode()
+    transport.answer = (200, {'access_token': 'ya29.unit', 'expires_in': 3599, 'id_token': 'e30.%s.' % claims})
+    info = dict(AUTHORIZED_USER, token_uri='http://127.0.0.1:9/token')
+    credentials, dummy, dummy = adc.load(info, str(tmp_path))
+    result = adc.verify(info, credentials, timeout=7)
+    assert result['token'] == 'ya29.unit'
+    assert result['principal'] == 'dev@example.com'
+    assert result['expiry'].endswith('Z') and 'T' in result['expiry']
+    # the file's token_uri is used, with a warning that Claude Code ignores it
+    assert transport.calls[0]['url'] == 'http://127.0.0.1:9/token' and transport.calls[0]['timeout'] == 7
+    assert 'ignore the token_uri' in result['notes'][0]
+
+
+def test_verify_impersonation_calls_the_url_of_the_file(tmp_path, transport, service_account):
+    url = 'http://127.0.0.1:9/v1/projects/-/serviceAccounts/claude@proj.iam.gserviceaccount.com:generateAccessToken'
+    info = {'type': 'impersonated_service_account', 'service_account_impersonation_url': url,
+            'source_credentials': service_account, 'delegates': []}
+    transport.answer = (200, {'access_token': 'ya29.source', 'expires_in': 3599,
+                              'accessToken': 'ya29.target', 'expireTime': '2030-01-01T00:00:00Z'})
+    credentials, dummy, dummy = adc.load(info, str(tmp_path))
+    result = adc.verify(info, credentials)
+    assert [call['url'] for call in transport.calls] == ['https://oauth2.googleapis.com/token', url]
+    assert json.loads(transport.calls[1]['body'])['scope'] == [adc.CLOUD_PLATFORM_SCOPE]
+    assert result['principal'] == 'claude@proj.iam.gserviceaccount.com'
+    assert result['expiry'] == '2030-01-01T00:00:00Z' and result['notes'] == []
+
+
+def test_verify_failure_says_why_without_the_secret(tmp_path, transport):
+    transport.answer = (400, {'error': 'invalid_grant', 'error_description': 'Token has been expired or revoked.'})
+    credentials, dummy, dummy = adc.load(AUTHORIZED_USER, str(tmp_path))
+    with pytest.raises(adc.AdcError) as caught:
+        adc.verify(AUTHORIZED_USER, credentials)
+    assert 'invalid_grant' in str(caught.value) and 'expired or revoked' in str(caught.value)
+    assert AUTHORIZED_USER['refresh_token'] not in str(caught.value)
+    assert AUTHORIZED_USER['client_secret'] not in str(caught.value)
