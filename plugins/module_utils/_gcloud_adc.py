@@ -70,6 +70,8 @@ SECRET_FIELDS = frozenset(('private_key', 'client_secret', 'refresh_token', 'acc
 SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token$', re.IGNORECASE)
 # objects whose every value is secret (a URL credential source may send an Authorization header)
 SECRET_OBJECTS = frozenset(('headers',))
+# a URL with a password in it (a credential source at https://user:password@host/...)
+SECRET_VALUE = re.compile(r'\b[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@', re.IGNORECASE)
 IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken$')
 GCLOUD_DIRS = ('/usr/lib/google-cloud-sdk/bin', '/usr/local/google-cloud-sdk/bin', '/opt/google-cloud-sdk/bin',
                '/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')
@@ -178,7 +180,8 @@ def _walk(data, secret=False):
         for item in data:
             yield from _walk(item, secret)
     elif data is not None and not isinstance(data, bool):
-        yield secret, data if isinstance(data, str) else str(data)
+        text = data if isinstance(data, str) else str(data)
+        yield secret or bool(SECRET_VALUE.search(text)), text
 
 
 def secret_values(info):
@@ -207,6 +210,8 @@ def redact(data, other=None):
         return out
     if isinstance(data, list):
         return [redact(item) for item in data]
+    if isinstance(data, str) and SECRET_VALUE.search(data):
+        return REDACTED_CHANGED if other is not None and other != data else REDACTED
     return data
 
 

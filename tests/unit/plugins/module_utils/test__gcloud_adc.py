@@ -119,6 +119,9 @@ def test_redact_marks_changed_secrets_only(service_account):
     assert adc.redact(service_account)['private_key'] == adc.REDACTED
     assert adc.redact(EXTERNAL)['credential_source'] == {'url': 'http://169.254.169.254/token',
                                                          'headers': {'Authorization': adc.REDACTED}}
+    with_password = dict(EXTERNAL, credential_source={'url': 'https://agent:unit-pass@idp.example/token'})
+    assert adc.redact(with_password)['credential_source']['url'] == adc.REDACTED
+    assert adc.secret_values(with_password) == {'https://agent:unit-pass@idp.example/token'}
     nested = adc.redact({'source_credentials': AUTHORIZED_USER})
     assert nested['source_credentials']['refresh_token'] == adc.REDACTED
     assert nested['source_credentials']['client_id'] == AUTHORIZED_USER['client_id']
