@@ -75,12 +75,14 @@ make_venv() {
   with_lock "venv-$1" _make_venv "$@"
 }
 _make_venv() {
-  local name=$1 python=$2 dir="$DFCC_CACHE/$1" stamp
+  local name=$1 python=$2 dir stamp
   shift 2
   stamp=$( (
     "$python" --version
     cat "$@"
-  ) 2>&1 | sha256sum | cut -c1-16)
+  ) 2>&1 | sha256sum | cut -c1-12)
+  # keyed by what it holds: checkouts with different requirements never rebuild each other's venv mid-run
+  dir="$DFCC_CACHE/$name-$stamp"
   if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ]; then
     echo "$dir"
     return 0
