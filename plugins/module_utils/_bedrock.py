@@ -149,6 +149,45 @@ class ModelChecker(object):
         return result
 
 
+def preload():
+    """Import what boto3 needs, and build throwaway clients, in the process that forks the check.
+
+    After dropping to the user the child may not be able to read the Python installation (a pyenv or venv
+    under /root): everything it needs must already be imported. Building clients imports the modules botocore
+    loads lazily (endpoints, parsers, signers, the idna codec). No file of root's is read for credentials and no
+    request is sent.
+    """
+    import encodings.idna  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    import botocore.session  # pylint: disable=import-outside-toplevel
+    import botocore.credentials  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    import botocore.exceptions  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    import botocore.tokens  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    import botocore.utils  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    import boto3  # noqa: F401, pylint: disable=unused-import,import-outside-toplevel
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+    for name in ('importlib.readers', 'importlib.resources.readers', 'certifi'):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    try:
+        from botocore.httpsession import create_urllib3_context, get_cert_path  # pylint: disable=import-outside-toplevel
+        create_urllib3_context()
+        get_cert_path(True)
+    except Exception:  # pylint: disable=broad-except
+        pass
+    session = botocore.session.Session()
+    session.set_config_variable('config_file', '/nonexistent/dfcc-preload')
+    session.set_config_variable('credentials_file', '/nonexistent/dfcc-preload')
+    for service in ('sts', 'bedrock'):
+        try:
+            session.create_client(service, region_name='us-east-1', aws_access_key_id='AKIAPRELOAD',
+                                  aws_secret_access_key='preload', config=Config(retries={'max_attempts': 1}))
+        except Exception:  # pylint: disable=broad-except
+            pass  # an old botocore without the bedrock model: the check reports it
+
+
 def check_profile(profile=None, region=None, models=(), sts_endpoint_url=None, bedrock_endpoint_url=None,
                   timeout=30):
     """Resolve a profile as the current process's user, call STS, check model ids. Returns JSON data:

@@ -67,7 +67,9 @@ options:
     type: bool
     default: true
   sts_endpoint_url:
-    description: The STS endpoint, for a VPC endpoint or a local test server.
+    description:
+      - The STS endpoint, for a VPC endpoint or a local test server. Also used for the STS calls of the SDK itself
+        (assuming the role of a profile with C(source_profile), web identity), as C(AWS_ENDPOINT_URL_STS).
     type: str
   bedrock_endpoint_url:
     description: The Bedrock control-plane endpoint (not C(bedrock-runtime)), for a VPC endpoint or a local test server.
@@ -193,7 +195,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._bedrock import check_profile
+from ansible_collections.devfleet.claude_code.plugins.module_utils._bedrock import check_profile, preload
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import RunAsError, run_as
 
@@ -230,6 +232,11 @@ def main():
         env['AWS_CONFIG_FILE'] = params['config_file']
     if params['credentials_file']:
         env['AWS_SHARED_CREDENTIALS_FILE'] = params['credentials_file']
+    # the SDK's own STS calls (assume-role through source_profile, web identity) go to the same endpoint
+    if params['sts_endpoint_url']:
+        env['AWS_ENDPOINT_URL_STS'] = params['sts_endpoint_url']
+    if params['bedrock_endpoint_url']:
+        env['AWS_ENDPOINT_URL_BEDROCK'] = params['bedrock_endpoint_url']
 
     def check():
         return check_profile(profile=params['profile'], region=params['region'], models=params['models'],
@@ -239,6 +246,7 @@ def main():
 
     try:
         user = lookup_user(params['user']) if params['user'] is not None else None
+        preload()
         answer = run_as(user, check, timeout=params['timeout'], env=env)
     except (UnsafePathError, RunAsError) as exc:
         module.fail_json(msg=str(exc))
