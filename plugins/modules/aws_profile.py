@@ -48,7 +48,7 @@ options:
   state:
     description:
       - V(present) writes the keys given. V(absent) removes the profile's section from both files (the
-        C([sso-session]) section it used stays: other profiles may use it).
+        C([sso-session]) section it used stays, as other profiles may use it).
     type: str
     choices: [present, absent]
     default: present
