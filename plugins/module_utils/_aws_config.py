@@ -368,10 +368,10 @@ def find_config_profile(ini, profile):
     else:
         sections = ini.find_named('profile', profile)
     if len(sections) > 1:
+        where = ', '.join('[%s] line %d' % (section.header, section.start + 1) for section in sections)
         raise IniError('%s has profile %s in %d sections (%s); the SDKs would use only one of them. '
                        'Merge them by hand first; the file was left untouched'
-                       % (ini.path, profile, len(sections), ', '.join('[%s] line %d' % (s.header, s.start + 1)
-                                                                     for s in sections)))
+                       % (ini.path, profile, len(sections), where))
     return sections[0] if sections else None
 
 

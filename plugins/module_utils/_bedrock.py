@@ -200,6 +200,8 @@ def check_profile(profile=None, region=None, models=(), sts_endpoint_url=None, b
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
     name = profile or 'default'
+    sso_errors = tuple(getattr(botocore.exceptions, item) for item in SSO_ERRORS
+                       if hasattr(botocore.exceptions, item)) or (botocore.exceptions.BotoCoreError,)
     config = Config(connect_timeout=min(timeout, 10), read_timeout=timeout, retries={'max_attempts': 2})
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
@@ -213,14 +215,13 @@ def check_profile(profile=None, region=None, models=(), sts_endpoint_url=None, b
         identity = sts.get_caller_identity()
     except botocore.exceptions.ProfileNotFound:
         return {'error': 'profile %s is in neither the config nor the credentials file' % name}
-    except tuple(getattr(botocore.exceptions, name) for name in SSO_ERRORS
-                 if hasattr(botocore.exceptions, name)) as exc:
+    except sso_errors as exc:
         return {'error': '%s (%s)' % (SSO_HINT % name, exc)}
     except botocore.exceptions.CredentialRetrievalError as exc:
         return {'error': 'profile %s: the credentials could not be obtained: %s' % (name, exc)}
     except botocore.exceptions.ClientError as exc:
-        return {'error': 'profile %s: STS refused the credentials (%s: %s)' % (name, _error_code(exc),
-                                                                              _error_message(exc))}
+        return {'error': 'profile %s: STS refused the credentials (%s: %s)'
+                         % (name, _error_code(exc), _error_message(exc))}
     except botocore.exceptions.BotoCoreError as exc:
         return {'error': 'profile %s: %s' % (name, exc)}
     result = dict(

@@ -117,7 +117,7 @@ options:
       - A command that prints credentials as JSON, an object with C(Version) 1, C(AccessKeyId), C(SecretAccessKey) and
         optionally C(SessionToken) and C(Expiration). The SDKs run it without
         a shell, split like a shell would split it, as the user; use an absolute path.
-      - Every user can read a command line in C(ps): never put a secret in it.
+      - Every user can read a command line in C(ps), so never put a secret in it.
     type: str
   role_arn:
     description:

@@ -118,8 +118,9 @@ def test_bad_file_is_left_untouched(files, capsys):
 
 
 def test_errors_name_the_problem_without_secrets(files, capsys, host_log):
-    raw, result = run(dict(files, name='claude', access_key_id=KEY_ID, secret_access_key=SECRET,
-                            extra={'aws_session_token': TOKEN}), capsys)
+    args = dict(files, name='claude', access_key_id=KEY_ID, secret_access_key=SECRET,
+                extra={'aws_session_token': TOKEN})
+    raw, result = run(args, capsys)
     assert result['failed'] and 'belongs in the credentials file' in result['msg']
     assert TOKEN not in result['msg']
     assert KEY_ID not in raw and SECRET not in raw
