@@ -12,13 +12,17 @@ Standard library only. It speaks, on 127.0.0.1:
     empty) - or, with --bedrock-catalog FILE, the foundation models and inference profiles that file lists
     ({"foundationModels": [ListFoundationModels summaries], "inferenceProfiles": [GetInferenceProfile
     answers]}), with GET /foundation-models[/ID] and AWS-style errors for unknown ids;
+  * with --sso-credentials FILE, the IAM Identity Center portal's GetRoleCredentials
+    (GET /federation/credentials?account_id=A&role_name=R, bearer token in x-amz-sso_bearer_token): the file
+    holds {"bearerToken": T, "roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken"}}; a request
+    with another token gets 401 UnauthorizedException;
 Every request is appended to a JSON-lines log (method, path, query, headers, parsed body) so a test can
 assert what Claude Code sent. With --keys-file, only requests carrying one of the keys listed in that file
 (one per line, re-read on every request so a test can rotate keys) as x-api-key or Authorization: Bearer are
 answered; others get HTTP 401 like the real API.
 
   fake_provider.py --port-file F --log F [--pid-file F] [--port N] [--reply TEXT] [--keys-file F]
-                   [--bedrock-catalog F]
+                   [--bedrock-catalog F] [--sso-credentials F]
   fake_provider.py --stop --pid-file F
 """
 
@@ -136,6 +140,15 @@ class Handler(BaseHTTPRequestHandler):
     def _aws_error(self, status, code, message):
         self._send_json(status, {'message': message}, {'x-amzn-ErrorType': code})
 
+    def _sso_role_credentials(self):
+        with open(self.server.options.sso_credentials) as handle:
+            sso = json.load(handle)
+        if self.headers.get('x-amz-sso_bearer_token') != sso.get('bearerToken'):
+            return self._aws_error(401, 'UnauthorizedException', 'Session token not found or invalid')
+        credentials = dict(sso.get('roleCredentials') or {})
+        credentials.setdefault('expiration', int((time.time() + 3600) * 1000))
+        return self._send_json(200, {'roleCredentials': credentials})
+
     def _bedrock_catalog(self, path):
         """Answer a Bedrock control-plane GET from the catalog file (re-read per request); False if not one."""
         with open(self.server.options.bedrock_catalog) as handle:
@@ -185,6 +198,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.endswith('/v1/models'):
             return self._send_json(200, {'data': [{'type': 'model', 'id': 'claude-fake-1', 'display_name': 'Fake'}],
                                          'has_more': False, 'first_id': 'claude-fake-1', 'last_id': 'claude-fake-1'})
+        if self.server.options.sso_credentials and path == '/federation/credentials':
+            return self._sso_role_credentials()
         if self.server.options.bedrock_catalog and self._bedrock_catalog(path):
             return None
         if path.rstrip('/').endswith('/inference-profiles'):
@@ -258,6 +273,7 @@ def main():
     parser.add_argument('--reply', default='Hello from the fake provider.')
     parser.add_argument('--keys-file')
     parser.add_argument('--bedrock-catalog', help='JSON file of Bedrock foundation models and inference profiles')
+    parser.add_argument('--sso-credentials', help='JSON file: the SSO bearer token and the role credentials')
     parser.add_argument('--stop', action='store_true', help='stop the server named by --pid-file')
     options = parser.parse_args()
     if options.stop:
