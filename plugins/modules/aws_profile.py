@@ -147,8 +147,10 @@ options:
         cannot do; give such profiles an O(extra) C(credential_process) or use SSO instead.
     type: str
   web_identity_token_file:
-    description: File holding an OIDC token to assume O(role_arn) with (AssumeRoleWithWebIdentity).
-    type: path
+    description:
+      - File holding an OIDC token to assume O(role_arn) with (AssumeRoleWithWebIdentity), written as given (a C(~)
+        is the home of whoever runs the SDK, not of root).
+    type: str
   access_key_id:
     description:
       - Access key id of static (IAM user) credentials, written to the credentials file only. Goes with
@@ -364,7 +366,7 @@ def main():
             external_id=dict(type='str'),
             duration_seconds=dict(type='int'),
             mfa_serial=dict(type='str'),
-            web_identity_token_file=dict(type='path', no_log=False),
+            web_identity_token_file=dict(type='str', no_log=False),
             access_key_id=dict(type='str', no_log=True),
             secret_access_key=dict(type='str', no_log=True),
             session_token=dict(type='str', no_log=True),
