@@ -110,8 +110,9 @@ def _indent(line):
 class IniFile(object):
     """A config or credentials file as lines, with just enough structure to edit it in place."""
 
-    def __init__(self, text='', path='the file'):
+    def __init__(self, text='', path='the file', bom=False):
         self.path = path
+        self.bom = bom  # a UTF-8 byte order mark the file started with (kept, so no change means no write)
         self.lines = text.splitlines(True)
         self.newline = '\r\n' if self.lines and self.lines[0].endswith('\r\n') else '\n'
         self._parse()
@@ -120,19 +121,18 @@ class IniFile(object):
     def from_bytes(cls, data, path='the file'):
         if data is None:
             return cls('', path)
+        bom = data.startswith(b'\xef\xbb\xbf')
         try:
-            text = data.decode('utf-8-sig' if data.startswith(b'\xef\xbb\xbf') else 'utf-8')
+            text = data[3:].decode('utf-8') if bom else data.decode('utf-8')
         except UnicodeDecodeError as exc:
             raise IniError('%s is not UTF-8 text (byte %d); fix or remove it, it was left untouched' % (path, exc.start))
-        if text.startswith('\ufeff'):
-            text = text[1:]
-        return cls(text, path)
+        return cls(text, path, bom)
 
     def text(self):
         return ''.join(self.lines)
 
     def to_bytes(self):
-        return self.text().encode('utf-8')
+        return (b'\xef\xbb\xbf' if self.bom else b'') + self.text().encode('utf-8')
 
     # -- parsing ----------------------------------------------------------------------------------
     def _error(self, index, what):

@@ -329,7 +329,7 @@ class AwsFile(object):
 
     def render(self, data):
         ini = IniFile.from_bytes(data, self.path)
-        self.before = IniFile(ini.text(), self.path)
+        self.before = IniFile(ini.text(), self.path, ini.bom)
         self.changed_keys = self.apply(ini)
         self.after = ini
         new = ini.to_bytes()

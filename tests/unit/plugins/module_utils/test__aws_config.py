@@ -108,6 +108,14 @@ def test_new_file_and_missing_trailing_newline():
     assert empty.text() == '[claude]\naws_access_key_id = AKIA\n'
 
 
+def test_byte_order_mark_is_kept_and_bad_bytes_refused():
+    data = b'\xef\xbb\xbf[default]\nregion = us-east-1\n'
+    ini = IniFile.from_bytes(data, 'config')
+    assert ini.get('default') == {'region': 'us-east-1'} and ini.to_bytes() == data
+    with pytest.raises(IniError, match='not UTF-8 text'):
+        IniFile.from_bytes(b'[default]\nregion = \xff\n', 'config')
+
+
 def test_crlf_files_stay_crlf():
     ini = IniFile('[default]\r\nregion = us-east-1\r\n')
     ini.set('default', 'output', 'json')
