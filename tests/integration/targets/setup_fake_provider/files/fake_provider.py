@@ -8,13 +8,21 @@ Standard library only. It speaks, on 127.0.0.1:
     GET /v1/models, HEAD / - also under any path prefix (/anthropic/v1/messages for pass-through tests);
   * Vertex AI: POST /v1/projects/P/locations/R/publishers/anthropic/models/M:streamRawPredict / :rawPredict;
   * Bedrock runtime: POST /model/ID/invoke-with-response-stream (AWS event-stream framing) and /model/ID/invoke,
-    and the control-plane GET /inference-profiles and /inference-profiles/ID.
+    and the control-plane GET /inference-profiles and /inference-profiles/ID (any id is ACTIVE, the list is
+    empty) - or, with --bedrock-catalog FILE, the foundation models and inference profiles that file lists
+    ({"foundationModels": [ListFoundationModels summaries], "inferenceProfiles": [GetInferenceProfile
+    answers]}), with GET /foundation-models[/ID] and AWS-style errors for unknown ids;
+  * with --sso-credentials FILE, the IAM Identity Center portal's GetRoleCredentials
+    (GET /federation/credentials?account_id=A&role_name=R, bearer token in x-amz-sso_bearer_token): the file
+    holds {"bearerToken": T, "roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken"}}; a request
+    with another token gets 401 UnauthorizedException;
 Every request is appended to a JSON-lines log (method, path, query, headers, parsed body) so a test can
 assert what Claude Code sent. With --keys-file, only requests carrying one of the keys listed in that file
 (one per line, re-read on every request so a test can rotate keys) as x-api-key or Authorization: Bearer are
 answered; others get HTTP 401 like the real API.
 
   fake_provider.py --port-file F --log F [--pid-file F] [--port N] [--reply TEXT] [--keys-file F]
+                   [--bedrock-catalog F] [--sso-credentials F]
   fake_provider.py --stop --pid-file F
 """
 
@@ -31,7 +39,7 @@ import time
 import zlib
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 VERTEX = re.compile(r'/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/models/'
                     r'(?P<model>[^/:]+):(?P<method>streamRawPredict|rawPredict)$')
@@ -129,6 +137,51 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(401, {'type': 'error', 'error': {'type': 'authentication_error',
                                                          'message': 'invalid x-api-key'}})
 
+    def _aws_error(self, status, code, message):
+        self._send_json(status, {'message': message}, {'x-amzn-ErrorType': code})
+
+    def _sso_role_credentials(self):
+        with open(self.server.options.sso_credentials) as handle:
+            sso = json.load(handle)
+        if self.headers.get('x-amz-sso_bearer_token') != sso.get('bearerToken'):
+            return self._aws_error(401, 'UnauthorizedException', 'Session token not found or invalid')
+        credentials = dict(sso.get('roleCredentials') or {})
+        credentials.setdefault('expiration', int((time.time() + 3600) * 1000))
+        return self._send_json(200, {'roleCredentials': credentials})
+
+    def _bedrock_catalog(self, path):
+        """Answer a Bedrock control-plane GET from the catalog file (re-read per request); False if not one."""
+        with open(self.server.options.bedrock_catalog) as handle:
+            catalog = json.load(handle)
+        models = catalog.get('foundationModels') or []
+        profiles = catalog.get('inferenceProfiles') or []
+        query = parse_qs(urlsplit(self.path).query)
+        if path.rstrip('/').endswith('/foundation-models'):
+            self._send_json(200, {'modelSummaries': models})
+            return True
+        if '/foundation-models/' in path:
+            ident = unquote(path.rsplit('/', 1)[1])
+            found = [m for m in models if ident in (m.get('modelId'), m.get('modelArn'))]
+            if found:
+                self._send_json(200, {'modelDetails': found[0]})
+            else:
+                self._aws_error(404, 'ResourceNotFoundException', 'The model %s does not exist.' % ident)
+            return True
+        if path.rstrip('/').endswith('/inference-profiles'):
+            wanted = (query.get('type') or query.get('typeEquals') or [None])[0]
+            self._send_json(200, {'inferenceProfileSummaries': [
+                p for p in profiles if wanted is None or p.get('type', 'SYSTEM_DEFINED') == wanted]})
+            return True
+        if '/inference-profiles/' in path:
+            ident = unquote(path.rsplit('/inference-profiles/', 1)[1])
+            found = [p for p in profiles if ident in (p.get('inferenceProfileId'), p.get('inferenceProfileArn'))]
+            if found:
+                self._send_json(200, found[0])
+            else:
+                self._aws_error(404, 'ResourceNotFoundException', 'Inference profile %s not found.' % ident)
+            return True
+        return False
+
     def _reply_text(self):
         return self.server.options.reply
 
@@ -145,6 +198,10 @@ class Handler(BaseHTTPRequestHandler):
         if path.endswith('/v1/models'):
             return self._send_json(200, {'data': [{'type': 'model', 'id': 'claude-fake-1', 'display_name': 'Fake'}],
                                          'has_more': False, 'first_id': 'claude-fake-1', 'last_id': 'claude-fake-1'})
+        if self.server.options.sso_credentials and path == '/federation/credentials':
+            return self._sso_role_credentials()
+        if self.server.options.bedrock_catalog and self._bedrock_catalog(path):
+            return None
         if path.rstrip('/').endswith('/inference-profiles'):
             return self._send_json(200, {'inferenceProfileSummaries': []})
         if '/inference-profiles/' in path:
@@ -215,6 +272,8 @@ def main():
     parser.add_argument('--log', default=os.devnull)
     parser.add_argument('--reply', default='Hello from the fake provider.')
     parser.add_argument('--keys-file')
+    parser.add_argument('--bedrock-catalog', help='JSON file of Bedrock foundation models and inference profiles')
+    parser.add_argument('--sso-credentials', help='JSON file: the SSO bearer token and the role credentials')
     parser.add_argument('--stop', action='store_true', help='stop the server named by --pid-file')
     options = parser.parse_args()
     if options.stop:
