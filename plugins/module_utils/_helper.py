@@ -255,7 +255,8 @@ _FILE = '''\
 _dfcc_file=%(key_file)s
 _dfcc_token=
 if [ -r "$_dfcc_file" ]; then
-  IFS= read -r _dfcc_token <"$_dfcc_file" || [ -n "$_dfcc_token" ] || _dfcc_fail "the key file $_dfcc_file is empty; run the Ansible task that installs this helper again"
+  IFS= read -r _dfcc_token <"$_dfcc_file" || [ -n "$_dfcc_token" ] ||
+    _dfcc_fail "the key file $_dfcc_file is empty; run the Ansible task that installs this helper again"
 else
   _dfcc_fail "cannot read the key file $_dfcc_file (missing, or not readable by this user); run the Ansible task that installs this helper again"
 fi
@@ -348,7 +349,8 @@ fi
 
 _PYTHON = '''\
 _dfcc_python=%(python)s
-[ -x "$_dfcc_python" ] || _dfcc_fail "the Python interpreter $_dfcc_python is missing or not executable by $(id -un 2>/dev/null); ask your administrator to set the helper's python option"
+[ -x "$_dfcc_python" ] ||
+  _dfcc_fail "the Python interpreter $_dfcc_python is missing or not executable by $(id -un 2>/dev/null); ask your administrator to set python"
 _dfcc_token=$(
   cd "${HOME:-/}" 2>/dev/null || cd /
   "$_dfcc_python" - <<'_DFCC_PYTHON_END'
@@ -433,7 +435,7 @@ def gcp():
         fail('%%s cannot import google.auth (%%s); install google-auth for it, or set the helper\'s python option' %% (sys.executable, exc))
     from urllib.error import HTTPError, URLError
     from urllib.parse import quote
-    from urllib.request import Request, urlopen
+    from urllib.request import Request, build_opener
 
     class Response(google.auth.transport.Response):
         def __init__(self, status, headers, data):
@@ -456,7 +458,8 @@ def gcp():
 
         def __call__(self, url, method='GET', body=None, headers=None, timeout=None, **kwargs):
             try:
-                answer = urlopen(Request(url, data=body, headers=headers or {}, method=method), timeout=timeout or 60)
+                # the default handlers: HTTP(S), and the proxies of HTTPS_PROXY / NO_PROXY
+                answer = build_opener().open(Request(url, data=body, headers=headers or {}, method=method), timeout=timeout or 60)
             except HTTPError as exc:
                 answer = exc
             except (URLError, OSError) as exc:
@@ -538,12 +541,18 @@ def render_script(config, helper_path):
 
 # --- running things as the user ------------------------------------------------------------------------
 
-def _demote(user):
-    def preexec():
+def _as_user(user):
+    """subprocess arguments that run a child as user (uid, gid and supplementary groups)."""
+    if os.geteuid() == user.uid:
+        return {}
+    if sys.version_info >= (3, 9):
+        return dict(user=user.uid, group=user.gid, extra_groups=os.getgrouplist(user.name, user.gid))
+
+    def demote():  # Python 3.8
         os.setgid(user.gid)
         os.initgroups(user.name, user.gid)
         os.setuid(user.uid)
-    return preexec
+    return dict(preexec_fn=demote)
 
 
 def run_as(user, argv, stdin=None, timeout=VERIFY_TIMEOUT, env=None):
@@ -556,9 +565,9 @@ def run_as(user, argv, stdin=None, timeout=VERIFY_TIMEOUT, env=None):
     environ.update(env or {})
     cwd = user.home if os.path.isdir(user.home) else '/'
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=cwd, env=environ, close_fds=True,
-                                preexec_fn=_demote(user) if os.geteuid() != user.uid else None)
+        # not AnsibleModule.run_command: it can neither switch to another user nor time out
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
+                                stderr=subprocess.PIPE, cwd=cwd, env=environ, close_fds=True, **_as_user(user))
     except OSError as exc:
         raise HelperError('cannot run %s as %s: %s' % (argv[0], user.name, exc.strerror or exc))
     try:
@@ -610,8 +619,8 @@ def verify_script(script, user):
 
 def syntax_check(script):
     """sh -n: a command that is not valid shell would break every call of the helper."""
-    proc = subprocess.Popen(['/bin/sh', '-n'], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, close_fds=True)
+    proc = subprocess.Popen(['/bin/sh', '-n'], stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
+                            stderr=subprocess.PIPE, close_fds=True)  # (run_command has no timeout)
     dummy, err = proc.communicate(script, timeout=60)
     if proc.returncode != 0:
         raise HelperError('command is not valid /bin/sh syntax: %s' % re.sub(r'^\S*sh: (line )?\d+: ', '', last_line(err)))

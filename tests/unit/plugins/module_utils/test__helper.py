@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -66,7 +67,7 @@ class Helper(object):
         if caller is not None:
             environ['DFCC_API_KEY_HELPER_CALLER'] = str(caller)
         proc = subprocess.run(['/bin/sh', '-c', helper_command(self.path)], env=environ, cwd=cwd or str(self.home),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, check=False)
         return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
     def cache_files(self):
@@ -145,14 +146,15 @@ def test_every_script_is_valid_shell_and_python(tmp_path, source, options):
     cfg = config(source, **options)
     assert cfg.source in SOURCES
     script = render_script(cfg, '/home/x/.claude/api-key-helper.sh')
-    proc = subprocess.run(['/bin/sh', '-n'], input=script, stderr=subprocess.PIPE)
+    proc = subprocess.run(['/bin/sh', '-n'], input=script, stderr=subprocess.PIPE, check=False)
     assert proc.returncode == 0, proc.stderr
     text = script.decode()
     assert text.startswith('#!/bin/sh\n')
     if source.startswith(('aws', 'gcp')):
         code = text.split("<<'_DFCC_PYTHON_END'\n", 1)[1].split('\n_DFCC_PYTHON_END\n', 1)[0]
         compile(code, 'fetcher', 'exec')
-        assert json.loads(eval(code.split('CONFIG = json.loads(', 1)[1].split(')\n', 1)[0]))['source'] == source
+        literal = code.split('CONFIG = json.loads(', 1)[1].split(')\n', 1)[0]
+        assert json.loads(ast.literal_eval(literal))['source'] == source
 
 
 def test_the_key_only_meets_shell_builtins():
@@ -238,7 +240,7 @@ def test_caller_defaults_to_the_parent_process(tmp_path, vault):
     """Sourced by `sh -c`, $PPID is whoever started that shell (Claude Code): one process asking twice refreshes."""
     helper = Helper(tmp_path, config('command', command=vault['command']))
     twice = subprocess.run(['/bin/sh', '-c', 'sh -c ". %s"; sh -c ". %s"' % (helper.path, helper.path)],
-                           env=helper.env, stdout=subprocess.PIPE, timeout=60)
+                           env=helper.env, stdout=subprocess.PIPE, timeout=60, check=True)
     assert twice.stdout.decode() == (KEY + '\n') * 2
     assert calls(vault) == 2  # the inner shells share a parent: the second call is a refresh
     helper.run()
@@ -414,8 +416,12 @@ def fake_aws(tmp_path):
     (dict(secret_id='json', json_key='n'), (1, '', "api-key-helper: AWS Secrets Manager secret json: the value of 'n' is not a string\n")),
     (dict(secret_id='json', json_key='missing'), (1, '', "api-key-helper: AWS Secrets Manager secret json has no key 'missing'\n")),
     (dict(secret_id='plain', json_key='k'), (1, '', "api-key-helper: AWS Secrets Manager secret plain is not JSON, so its key 'k' cannot be read\n")),
-    (dict(secret_id='nope'), (1, '', "api-key-helper: AWS Secrets Manager secret nope: ResourceNotFoundException: Secrets Manager can't find the specified secret.\n")),
-    (dict(secret_id='plain', profile='nocreds'), (1, '', 'api-key-helper: no AWS credentials for profile nocreds: log in (aws sso login --profile nocreds) or configure credentials\n')),
+    (dict(secret_id='nope'),
+     (1, '', "api-key-helper: AWS Secrets Manager secret nope: ResourceNotFoundException: "
+             "Secrets Manager can't find the specified secret.\n")),
+    (dict(secret_id='plain', profile='nocreds'),
+     (1, '', 'api-key-helper: no AWS credentials for profile nocreds: log in (aws sso login --profile nocreds) or '
+             'configure credentials\n')),
 ])
 def test_aws_fetcher(tmp_path, fake_aws, options, expected):
     helper = Helper(tmp_path, config('aws_secretsmanager', cache_ttl=0, **options))

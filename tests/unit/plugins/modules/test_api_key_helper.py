@@ -50,7 +50,7 @@ def where(tmp_path):
 def call_helper(path, **env):
     environ = dict(HOME=os.path.dirname(str(path)), PATH='/usr/bin:/bin', **env)
     proc = subprocess.run(['/bin/sh', '-c', '. %s' % path], env=environ, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=60)
+                          stderr=subprocess.PIPE, timeout=60, check=False)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
