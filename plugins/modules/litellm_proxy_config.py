@@ -242,7 +242,7 @@ def main():
             validate_environment=dict(type='dict', default={}),
             validate_timeout=dict(type='int', default=300),
         ),
-        required_if=[('state', 'present', ['config']), ('validate', True, ['venv', 'validate_user'])],
+        required_if=[('state', 'present', ['config'])],
         required_together=[('tls_certificate', 'tls_private_key')],
         supports_check_mode=True,
     )
@@ -255,6 +255,9 @@ def main():
             result['changed'] = bool(result['changed_files'])
             module.exit_json(**result)
 
+        if params['validate'] and not (params['venv'] and params['validate_user']):
+            module.fail_json(msg='validate=true needs venv (where LiteLLM is installed) and validate_user (who runs '
+                                 'the check, normally the service user)', **result)
         proxy, environment = build(params)
         leaked = proxy.secrets_in_public_files()
         if leaked:
