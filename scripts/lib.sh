@@ -118,6 +118,9 @@ for name in sys.stdin.buffer.read().decode().split("\0"):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     shutil.copy2(name, target, follow_symlinks=False)
 ' "$COLLECTION")
+  # variables every integration target gets (ansible-test passes this file as extra vars)
+  printf -- '---\n# Written by scripts/lib.sh\nsetup_claude_cli_cache: %s\n' "$DFCC_CACHE" \
+    >"$COLLECTION/tests/integration/integration_config.yml"
   (
     cd "$COLLECTION"
     git init -q
