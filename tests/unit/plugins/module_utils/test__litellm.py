@@ -34,6 +34,7 @@ GOOD = textwrap.dedent('''\
 ''')
 ENV = {'UPSTREAM': 'sk-upstream-secret-1', 'LITELLM_MASTER_KEY': 'sk-master-secret-1'}
 
+
 def files(tmp_path, config=GOOD, environment=None, extra=None):
     return ProxyFiles(str(tmp_path / 'etc'), config=config, environment=ENV if environment is None else environment,
                       files=extra or {'hook.py': 'HOOK = 1\n'})

@@ -75,8 +75,8 @@ def test_rejected_change_leaves_the_live_files_alone(tmp_path, capsys, fake_venv
     run(base_args(tmp_path, venv), capsys)
     before = {p.name: p.read_bytes() for p in (tmp_path / 'etc').iterdir() if p.is_file()}
     broken = CONFIG.replace('general_settings:', '  - model_name: x\n    litellm_params:\n      model: nosuch/x\ngeneral_settings:')
-    raw, result = run(base_args(tmp_path, venv, config=broken, environment={'UPSTREAM': 'sk-rotated-UNIT-SECRET',
-                                                                           'LITELLM_MASTER_KEY': MASTER}), capsys)
+    rotated = {'UPSTREAM': 'sk-rotated-UNIT-SECRET', 'LITELLM_MASTER_KEY': MASTER}
+    raw, result = run(base_args(tmp_path, venv, config=broken, environment=rotated), capsys)
     assert result['failed'] and 'rejected, nothing was changed' in result['msg']
     assert 'accepted 1 of the 2 model_list entries' in result['msg']
     assert 'sk-rotated-UNIT-SECRET' not in raw
