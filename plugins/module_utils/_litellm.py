@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
@@ -202,9 +201,24 @@ def check(path, tls_cert, tls_key):
     return result
 
 
+def load_environment(path):
+    # only what the service will have: the environment is rebuilt from the file the module wrote
+    keep = dict((name, os.environ[name]) for name in ('PATH', 'HOME', 'LANG') if name in os.environ)
+    with open(path) as handle:
+        loaded = json.load(handle)
+    os.unlink(path)
+    os.environ.clear()
+    os.environ.update(keep)
+    os.environ.update(loaded)
+
+
 def main():
     args = sys.argv[1:]
     tls_cert = tls_key = None
+    if '--env-file' in args:
+        index = args.index('--env-file')
+        load_environment(args[index + 1])
+        del args[index:index + 2]
     if '--tls' in args:
         index = args.index('--tls')
         tls_cert, tls_key = args[index + 1], args[index + 2]
@@ -222,16 +236,12 @@ main()
 ''' % dict(blocked=BLOCKED_VERSIONS, marker=RESULT_MARKER)
 
 
-def _demote(uid, gid):
-    def preexec():
-        os.setgid(gid)
-        os.setgroups([gid])
-        os.setuid(uid)
-    return preexec
+def run_check(candidate_dir, venv, user, environment, timeout, runner, tls=None):
+    """Load the candidate config.yaml with LiteLLM, as `user`, with `environment` only. Returns the result dict.
 
-
-def run_check(candidate_dir, venv, user, environment, timeout, tls=None):
-    """Load the candidate config.yaml with LiteLLM, as `user`, with `environment` only. Returns the result dict."""
+    runner(argv, cwd) -> (rc, stdout, stderr) runs a command (AnsibleModule.run_command in the module). The
+    environment goes through a file only `user` can read, never the command line (every user can see that).
+    """
     python = os.path.join(venv, 'bin', 'python')
     if not os.path.isfile(python):
         raise ProxyConfigError('%s does not exist: install LiteLLM in the virtualenv %s first' % (python, venv))
@@ -240,27 +250,29 @@ def run_check(candidate_dir, venv, user, environment, timeout, tls=None):
     with open(script, 'w') as handle:
         handle.write(CHECK_SCRIPT)
     os.chmod(script, 0o644)
-    argv = [python, script, os.path.join(candidate_dir, CONFIG_NAME)]
+    env = {'HOME': account.home, 'LANG': 'C.UTF-8', 'PATH': '/usr/local/bin:/usr/bin:/bin'}
+    env.update(environment)
+    env_file = os.path.join(candidate_dir, '.dfcc_check.env')
+    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, 'w') as handle:
+        if os.geteuid() == 0:
+            os.fchown(handle.fileno(), account.uid, account.gid)
+        json.dump(env, handle)
+    argv = ['timeout', str(int(timeout))]
+    if os.geteuid() != account.uid:
+        argv += ['runuser', '-u', account.name, '--']
+    argv += [python, script, os.path.join(candidate_dir, CONFIG_NAME), '--env-file', env_file]
     if tls:
         argv += ['--tls'] + list(tls)
-    env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': account.home, 'LANG': 'C.UTF-8'}
-    env.update(environment)
-    preexec = _demote(account.uid, account.gid) if os.geteuid() != account.uid else None
-    try:
-        proc = subprocess.run(argv, cwd=candidate_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=timeout, preexec_fn=preexec, check=False)
-    except subprocess.TimeoutExpired:
-        raise ProxyConfigError('checking the new configuration with LiteLLM took longer than %d seconds' % timeout)
-    except OSError as exc:
-        raise ProxyConfigError('cannot run %s as %s to check the new configuration: %s'
-                               % (python, account.name, exc.strerror or exc))
-    out = proc.stdout.decode('utf-8', 'replace')
+    rc, out, err = runner(argv, candidate_dir)
     for line in reversed(out.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER):])
-    err = proc.stderr.decode('utf-8', 'replace').strip().splitlines()
-    raise ProxyConfigError('the LiteLLM check exited with %d without a result: %s'
-                           % (proc.returncode, ' | '.join(err[-5:]) or out[-500:]))
+    if rc == 124:
+        raise ProxyConfigError('checking the new configuration with LiteLLM took longer than %d seconds' % timeout)
+    err = err.strip().splitlines()
+    raise ProxyConfigError('the LiteLLM check (%s as %s) exited with %d without a result: %s'
+                           % (python, account.name, rc, ' | '.join(err[-5:]) or out[-500:]))
 
 
 # --- the file set ----------------------------------------------------------------------------------------
@@ -321,7 +333,7 @@ class ProxyFiles(object):
                     leaked.add(var)
         return sorted(leaked)
 
-    def validate(self, venv, user, environment, timeout, tls_names=None):
+    def validate(self, venv, user, environment, timeout, runner, tls_names=None):
         """Write the wanted files to a private candidate directory and let LiteLLM load them there."""
         parent = self.directory if os.path.isdir(self.directory) else None
         candidate = tempfile.mkdtemp(prefix='.candidate-', dir=parent)
@@ -342,7 +354,7 @@ class ProxyFiles(object):
             tls = None
             if tls_names:
                 tls = [os.path.join(candidate, name) for name in tls_names]
-            return run_check(candidate, venv, user, environment, timeout, tls)
+            return run_check(candidate, venv, user, environment, timeout, runner, tls)
         finally:
             shutil.rmtree(candidate, ignore_errors=True)
 

@@ -274,7 +274,7 @@ def main():
             check_env.update(environment)
             tls = [TLS_CERT, TLS_KEY] if params['tls_certificate'] else None
             check = proxy.validate(params['venv'], params['validate_user'], check_env, params['validate_timeout'],
-                                   tls_names=tls)
+                                   lambda argv, cwd: module.run_command(argv, cwd=cwd), tls_names=tls)
             result.update(validated=True, models=check.get('models'), litellm_version=check.get('version'))
             if not check.get('ok'):
                 module.fail_json(msg='the new LiteLLM configuration was rejected, nothing was changed: %s'

@@ -11,6 +11,8 @@ import os
 import stat
 import textwrap
 
+import subprocess
+
 import pytest
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._litellm import (
@@ -32,6 +34,11 @@ GOOD = textwrap.dedent('''\
     general_settings:
       master_key: os.environ/LITELLM_MASTER_KEY
 ''')
+def run_command(argv, cwd):
+    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
 ENV = {'UPSTREAM': 'sk-upstream-secret-1', 'LITELLM_MASTER_KEY': 'sk-master-secret-1'}
 
 
@@ -113,7 +120,7 @@ def test_rollback_of_a_first_install_removes_the_files(tmp_path):
 def check(tmp_path, venv, config=GOOD, environment=None, extra_env=None):
     proxy = files(tmp_path, config=config, environment=environment)
     env = dict(ENV if environment is None else environment, **(extra_env or {}))
-    return proxy.validate(venv, getpass.getuser(), env, 60)
+    return proxy.validate(venv, getpass.getuser(), env, 60, run_command)
 
 
 def test_check_accepts_a_good_config(tmp_path, fake_venv):
@@ -164,3 +171,15 @@ def test_check_refuses_invalid_yaml(tmp_path, fake_venv):
 def test_missing_venv_is_a_clear_error(tmp_path):
     with pytest.raises(ProxyConfigError, match='install LiteLLM in the virtualenv'):
         check(tmp_path, str(tmp_path / 'nowhere'))
+
+
+def test_secrets_never_on_the_command_line(tmp_path, fake_venv):
+    seen = []
+
+    def spy(argv, cwd):
+        seen.append(argv)
+        return run_command(argv, cwd)
+
+    proxy = files(tmp_path)
+    assert proxy.validate(fake_venv(), getpass.getuser(), ENV, 60, spy)['ok']
+    assert seen and not any(value in ' '.join(argv) for argv in seen for value in ENV.values())
