@@ -9,9 +9,8 @@ from __future__ import annotations
 import getpass
 import os
 import stat
-import textwrap
-
 import subprocess
+import textwrap
 
 import pytest
 
@@ -34,6 +33,8 @@ GOOD = textwrap.dedent('''\
     general_settings:
       master_key: os.environ/LITELLM_MASTER_KEY
 ''')
+
+
 def run_command(argv, cwd):
     proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
