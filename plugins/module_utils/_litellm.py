@@ -206,8 +206,7 @@ def load_environment(path):
     keep = dict((name, os.environ[name]) for name in ('PATH', 'HOME', 'LANG') if name in os.environ)
     with open(path) as handle:
         loaded = json.load(handle)
-    os.unlink(path)
-    os.environ.clear()
+    os.environ.clear()  # the module removes the file with the candidate directory
     os.environ.update(keep)
     os.environ.update(loaded)
 
