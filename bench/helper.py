@@ -65,6 +65,11 @@ def main():
     parser.add_argument('--calls', type=int, default=500, help='calls of each kind (default 500)')
     parser.add_argument('--python', help='also time a bare start of this Python, for comparison')
     options = parser.parse_args()
+    if options.python:
+        python_path = shutil.which(options.python)  # posix_spawn does not search PATH
+        if not python_path:
+            parser.error('--python %s: not found' % options.python)
+        options.python = python_path
     workdir = tempfile.mkdtemp(prefix='dfcc-bench-helper.')
     try:
         helper_code = import_helper_code(workdir)
