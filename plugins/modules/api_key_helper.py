@@ -357,6 +357,12 @@ backup_file:
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import SOURCES, ApiKeyHelper, HelperError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    MIN_MASKED_LENGTH,
+    REDACTED,
+    looks_secret,
+    redact_strings,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsError,
     policy_from_params,
@@ -365,7 +371,22 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 
 
 def secret_values(params):
-    return policy_from_params(params).secret_values(params.get('env'))
+    values = policy_from_params(params).secret_values(params.get('env'), params.get('settings'))
+    command, endpoint = params.get('command'), params.get('endpoint_url')
+    if command and (looks_secret(command) or len(command) >= MIN_MASKED_LENGTH):
+        values.add(command)
+    if endpoint and looks_secret(endpoint):
+        values.add(endpoint)
+    return values
+
+
+def display_params(params):
+    """The arguments as they may be shown: a command may carry a credential, so it is shown by name only."""
+    shown = policy_from_params(params).redact_params(params)
+    if params.get('command') is not None:
+        shown['command'] = REDACTED
+    shown['endpoint_url'] = redact_strings(params.get('endpoint_url'))
+    return shown
 
 
 def main():
@@ -403,6 +424,7 @@ def main():
         supports_check_mode=True,
         required_if=[('scope', 'user', ['user']), ('state', 'present', ['source'])],
         secret_values=secret_values,
+        display_params=display_params,
     )
     try:
         helper = ApiKeyHelper(module.params, module.warn, module.no_log_values.add, check_mode=module.check_mode,
