@@ -47,7 +47,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     list_dir,
     lookup_user,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import SecretPolicy, looks_secret, redact_text
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import REDACTED, SecretPolicy, looks_secret
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     ENV_NAME,
     SettingsChange,
@@ -548,6 +548,15 @@ def _select_cache_dir(user):
                                    subdir=CACHE_SUBDIR)
 
 
+# the command of a source: command helper, as _COMMAND embeds it (it may carry a credential)
+_COMMAND_BODY = re.compile(r'(?<=\n  \{\n).*?(?=\n  \} </dev/null 2>"\$_dfcc_err"\n)', re.DOTALL)
+
+
+def redact_script(text):
+    """A helper script as a diff may show it: the command it runs (this one's or an earlier one's) hidden."""
+    return _COMMAND_BODY.sub(REDACTED, text)
+
+
 def render_script(config, helper_path, cache_user=None):
     """The helper script for a HelperConfig, as bytes (cache_user: the one user of a user-scope helper)."""
     describe = config.describe()
@@ -754,10 +763,9 @@ class ApiKeyHelper(object):
                         before='' if before is None else '<secret>\n',
                         after='' if after is None else ('<secret, changed>\n' if outcome['content_changed'] and before is not None
                                                         else '<secret>\n'))
-        hidden = [self.params['command']] if self.params.get('command') else []
         return dict(before_header=self.helper_path, after_header=self.helper_path,
-                    before='' if before is None else redact_text(before.decode('utf-8', 'replace'), hidden),
-                    after='' if after is None else redact_text(after.decode('utf-8', 'replace'), hidden))
+                    before='' if before is None else redact_script(before.decode('utf-8', 'replace')),
+                    after='' if after is None else redact_script(after.decode('utf-8', 'replace')))
 
     def _settings_change(self, present):
         env = validate_env(self.params.get('env'), self.warn)

@@ -101,9 +101,11 @@ def test_info_hides_command_settings_of_the_file(tmp_path, capsys, host_log):
     assert result['effective_settings']['otelHeadersHelper']['value'] == '<secret>'
 
 
-def test_a_key_in_a_managed_setting_is_refused(capsys, host_log):
-    args = dict(scope='managed', dropin='unit-test-never-written', settings=dict(otelHeadersHelper='echo ' + CANARY))
+def test_a_key_in_a_setting_of_a_world_readable_file_is_refused(tmp_path, capsys, host_log):
+    path = tmp_path / 'managed-settings.json'  # a file every user reads, as managed settings are
+    args = dict(path=str(path), mode='0644', settings=dict(otelHeadersHelper='echo ' + CANARY))
     raw, result = run(claude_settings, args, capsys)
+    assert not path.exists()
     assert result['failed'] and 'readable by every user' in result['msg'] and 'otelHeadersHelper' in result['msg']
     assert_hidden(raw, host_log, CANARY)
 
@@ -142,3 +144,15 @@ def test_api_key_helper_command_is_hidden_in_invocation_and_script_diff(tmp_path
     assert result['invocation']['module_args']['command'] == '<secret>'
     script_diff = [d for d in result['diff'] if d['after_header'] == str(tmp_path / 'helper.sh')][0]
     assert '<secret>' in script_diff['after']
+
+
+def test_api_key_helper_hides_the_command_of_the_helper_it_replaces(tmp_path, capsys, host_log):
+    home = tmp_path / 'claude'
+    home.mkdir()
+    base = dict(user='root', config_dir=str(home), helper_path=str(tmp_path / 'helper.sh'), verify=False)
+    raw, result = run(api_key_helper, dict(base, source='command', command="printf '%%s\\n' %s" % PLAIN), capsys)
+    assert result['changed'] and PLAIN in (tmp_path / 'helper.sh').read_text()
+    # a later task switches the source: the old script (with the old command) is the diff's "before"
+    raw, result = run(api_key_helper, dict(base, source='env', env_var='CORP_KEY'), capsys, check=True)
+    assert result['changed']
+    assert_hidden(raw, host_log, PLAIN)
