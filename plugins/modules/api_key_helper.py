@@ -23,7 +23,8 @@ description:
     non-zero (Claude Code shows that line). The key is never in a process argument list, a log, or a file other
     users can read.
   - Helpers of the slow sources (V(command) and the cloud sources) keep a per-user cache (C(0600), under
-    C($XDG_RUNTIME_DIR) or C(~/.cache)) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
+    C(/run/user/UID) when it exists and belongs to the user, else C(~/.cache); paths fixed when the helper is
+    installed, so O(state=absent) removes every cached key) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
     not a Python start. When Claude Code asks again after an HTTP 401 (the key was rotated), the helper fetches
     a fresh key from the source instead of answering from its cache. See C(docs/api_key_helper.md).
   - Before anything is written, the module runs the new helper once as O(user), with the cache bypassed, and

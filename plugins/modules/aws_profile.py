@@ -34,8 +34,9 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows both files whole, with every secret value (of every profile) replaced by V(<secret>), or
-        V(<secret, changed>) where it changes.
+      - The diff shows both files whole, with every value that is not provably public (of every profile: keys,
+        tokens, C(credential_process), C(external_id), any key not on the list in C(docs/security.md)) replaced
+        by V(<secret>), or V(<secret, changed>) where it changes.
   idempotent:
     support: full
 options:
@@ -265,7 +266,7 @@ credentials_file:
   type: str
   sample: /home/alice/.aws/credentials
 profile:
-  description: The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+  description: The keys of the profile's config section after the task (in check mode, as they would be), values that are not provably public shown as V(<secret>); null when absent.
   returned: always
   type: dict
   sample: {"region": "us-west-2", "sso_session": "corp", "sso_account_id": "111122223333", "sso_role_name": "ClaudeDeveloper"}
