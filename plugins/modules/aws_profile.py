@@ -266,7 +266,9 @@ credentials_file:
   type: str
   sample: /home/alice/.aws/credentials
 profile:
-  description: The keys of the profile's config section after the task (in check mode, as they would be), values that are not provably public shown as V(<secret>); null when absent.
+  description:
+    - The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+    - Values that are not provably public (see C(docs/security.md)) are shown as V(<secret>).
   returned: always
   type: dict
   sample: {"region": "us-west-2", "sso_session": "corp", "sso_account_id": "111122223333", "sso_role_name": "ClaudeDeveloper"}
