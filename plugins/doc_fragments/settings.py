@@ -100,7 +100,7 @@ options:
     default: []
   public_env:
     description:
-      - Names of variables that are not secret: their values are shown in results and diffs (variables on no list
+      - Names of variables that are not secret. Their values are shown in results and diffs (variables on no list
         of public names are shown as V(<secret>) otherwise), and those that look secret by name (for example
         C(MY_KEYBOARD_LAYOUT)) may go into world-readable managed settings. O(secret_env) wins over this list.
     type: list

@@ -73,13 +73,12 @@ OBJECT_FIELDS = ('credential_source', 'source_credentials')
 # secret by name, wherever they appear; everything else in an ADC file is an identifier or a URL
 SECRET_FIELDS = frozenset(('private_key', 'client_secret', 'refresh_token', 'access_token', 'id_token', 'token',
                            'password', 'passphrase'))
-SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token$', re.IGNORECASE)
+SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token\Z', re.IGNORECASE)
 # objects whose every value is secret (a URL credential source may send an Authorization header)
 SECRET_OBJECTS = frozenset(('headers',))
 IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken\Z')
 GCLOUD_DIRS = ('/usr/lib/google-cloud-sdk/bin', '/usr/local/google-cloud-sdk/bin', '/opt/google-cloud-sdk/bin',
                '/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')
-
 
 
 class AdcError(Exception):

@@ -76,6 +76,7 @@ NAME_FAMILIES = re.compile(r'\AVERTEX_REGION_CLAUDE_[A-Z0-9_]+\Z')
 # NUL ends a C string: Node refuses to start a process with it in the environment (Claude Code's tools)
 NUL = '\x00'
 
+
 class SettingsError(Exception):
     """Bad input or a file we cannot merge into. The message is meant for the user."""
 

@@ -34,7 +34,7 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows both files whole, with every value that is not provably public (of every profile: keys,
+      - The diff shows both files whole, with every value that is not provably public (of every profile - keys,
         tokens, C(credential_process), C(external_id), any key not on the list in C(docs/security.md)) replaced
         by V(<secret>), or V(<secret, changed>) where it changes.
   idempotent:
