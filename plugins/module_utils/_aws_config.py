@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401 (re-exported)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
     REDACTED,
     REDACTED_CHANGED,
     looks_secret,

@@ -39,7 +39,7 @@ import tempfile
 import traceback
 import warnings
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401 (re-exported)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
     REDACTED,
     REDACTED_CHANGED,
     SECRET_VALUE,

@@ -22,7 +22,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._claude_env_n
     CLAUDE_CODE_VERSION,
     KNOWN_NAMES,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401 (re-exported)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
     NOT_SECRET_NAMES,
     NOT_SECRET_SUFFIXES,
     REDACTED,
