@@ -39,6 +39,12 @@ import tempfile
 import traceback
 import warnings
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
+    REDACTED,
+    REDACTED_CHANGED,
+    SECRET_VALUE,
+)
+
 try:
     import google.auth
     import google.auth.credentials
@@ -67,17 +73,12 @@ OBJECT_FIELDS = ('credential_source', 'source_credentials')
 # secret by name, wherever they appear; everything else in an ADC file is an identifier or a URL
 SECRET_FIELDS = frozenset(('private_key', 'client_secret', 'refresh_token', 'access_token', 'id_token', 'token',
                            'password', 'passphrase'))
-SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token$', re.IGNORECASE)
+SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token\Z', re.IGNORECASE)
 # objects whose every value is secret (a URL credential source may send an Authorization header)
 SECRET_OBJECTS = frozenset(('headers',))
-# a URL with a password in it (a credential source at https://user:password@host/...)
-SECRET_VALUE = re.compile(r'\b[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@', re.IGNORECASE)
-IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken$')
+IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken\Z')
 GCLOUD_DIRS = ('/usr/lib/google-cloud-sdk/bin', '/usr/local/google-cloud-sdk/bin', '/opt/google-cloud-sdk/bin',
                '/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')
-
-REDACTED = '<secret>'
-REDACTED_CHANGED = '<secret, changed>'
 
 
 class AdcError(Exception):

@@ -23,7 +23,8 @@ description:
     non-zero (Claude Code shows that line). The key is never in a process argument list, a log, or a file other
     users can read.
   - Helpers of the slow sources (V(command) and the cloud sources) keep a per-user cache (C(0600), under
-    C($XDG_RUNTIME_DIR) or C(~/.cache)) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
+    C(/run/user/UID) when it exists and belongs to the user, else C(~/.cache); paths fixed when the helper is
+    installed, so O(state=absent) removes every cached key) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
     not a Python start. When Claude Code asks again after an HTTP 401 (the key was rotated), the helper fetches
     a fresh key from the source instead of answering from its cache. See C(docs/api_key_helper.md).
   - Before anything is written, the module runs the new helper once as O(user), with the cache bypassed, and
@@ -357,6 +358,12 @@ backup_file:
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import SOURCES, ApiKeyHelper, HelperError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    MIN_MASKED_LENGTH,
+    REDACTED,
+    looks_secret,
+    redact_strings,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsError,
     policy_from_params,
@@ -365,7 +372,22 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 
 
 def secret_values(params):
-    return policy_from_params(params).secret_values(params.get('env'))
+    values = policy_from_params(params).secret_values(params.get('env'), params.get('settings'))
+    command, endpoint = params.get('command'), params.get('endpoint_url')
+    if command and (looks_secret(command) or len(command) >= MIN_MASKED_LENGTH):
+        values.add(command)
+    if endpoint and looks_secret(endpoint):
+        values.add(endpoint)
+    return values
+
+
+def display_params(params):
+    """The arguments as they may be shown: a command may carry a credential, so it is shown by name only."""
+    shown = policy_from_params(params).redact_params(params)
+    if params.get('command') is not None:
+        shown['command'] = REDACTED
+    shown['endpoint_url'] = redact_strings(params.get('endpoint_url'))
+    return shown
 
 
 def main():
@@ -403,6 +425,7 @@ def main():
         supports_check_mode=True,
         required_if=[('scope', 'user', ['user']), ('state', 'present', ['source'])],
         secret_values=secret_values,
+        display_params=display_params,
     )
     try:
         helper = ApiKeyHelper(module.params, module.warn, module.no_log_values.add, check_mode=module.check_mode,

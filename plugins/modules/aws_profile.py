@@ -34,8 +34,9 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows both files whole, with every secret value (of every profile) replaced by V(<secret>), or
-        V(<secret, changed>) where it changes.
+      - The diff shows both files whole, with every value that is not provably public (of every profile - keys,
+        tokens, C(credential_process), C(external_id), any key not on the list in C(docs/security.md)) replaced
+        by V(<secret>), or V(<secret, changed>) where it changes.
   idempotent:
     support: full
 options:
@@ -265,7 +266,9 @@ credentials_file:
   type: str
   sample: /home/alice/.aws/credentials
 profile:
-  description: The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+  description:
+    - The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+    - Values that are not provably public (see C(docs/security.md)) are shown as V(<secret>).
   returned: always
   type: dict
   sample: {"region": "us-west-2", "sso_session": "corp", "sso_account_id": "111122223333", "sso_role_name": "ClaudeDeveloper"}
@@ -296,18 +299,26 @@ backup_files:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
     IniError,
     IniFile,
     ProfileSpec,
+    is_secret_key,
+    is_public_key,
+    redact_section,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     ManagedFile,
     UnsafePathError,
     lookup_user,
     read_file,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    MIN_MASKED_LENGTH,
+    REDACTED,
+    redact_mapping,
+    strings,
 )
 
 
@@ -341,8 +352,31 @@ class AwsFile(object):
         return self.managed.update(self.render, check_mode=check_mode, backup=backup)
 
 
+def secret_values(params):
+    """extra values whose keys are not public, and credential_process / external_id, masked in all output."""
+    values = set()
+    for key, value in (params.get('extra') or {}).items() if isinstance(params.get('extra'), dict) else ():
+        if value is not None and not is_public_key(str(key), value):
+            values.update(text for text in strings(value) if len(text) >= MIN_MASKED_LENGTH or is_secret_key(str(key)))
+    for option in ('credential_process', 'external_id'):
+        if params.get(option) and len(params[option]) >= MIN_MASKED_LENGTH:
+            values.add(params[option])
+    return values
+
+
+def display_params(params):
+    """The arguments as they may be shown: extra per key, the credential_process command and external_id hidden."""
+    shown = dict(params)
+    if isinstance(params.get('extra'), dict):
+        shown['extra'] = redact_mapping(params['extra'], lambda key, value: is_public_key(str(key), value))
+    for option in ('credential_process', 'external_id'):
+        if params.get(option) is not None:
+            shown[option] = REDACTED
+    return shown
+
+
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=dict(
             name=dict(type='str', required=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -379,6 +413,8 @@ def main():
         required_together=[('access_key_id', 'secret_access_key'), ('sso_account_id', 'sso_role_name')],
         required_by=dict(session_token=['access_key_id', 'secret_access_key'],
                          sso_registration_scopes=['sso_session']),
+        secret_values=secret_values,
+        display_params=display_params,
     )
     params = module.params
     try:
@@ -407,14 +443,14 @@ def main():
     result = dict(
         changed=any(outcome['changed'] for outcome in outcomes),
         config_file=outcomes[0]['path'],
-        profile=spec.config_view(config.after),
+        profile=redact_section(spec.config_view(config.after)),
         credentials=sorted((credentials.after.get(spec.name) or {}) if credentials else {}),
         changed_keys=config.changed_keys + (credentials.changed_keys if credentials else []),
     )
     if credentials is not None:
         result['credentials_file'] = outcomes[1]['path']
     if spec.session_name:
-        result['sso_session'] = spec.session_view(config.after)
+        result['sso_session'] = redact_section(spec.session_view(config.after))
     backups = [outcome['backup_file'] for outcome in outcomes if outcome['backup_file']]
     if backups:
         result['backup_files'] = backups

@@ -135,7 +135,6 @@ import os
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
-    REDACTED,
     SettingsError,
     effective_settings,
     load_settings_file,
@@ -144,6 +143,10 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
     settings_files,
     state_file,
 )
+
+
+def _without_env(data):
+    return dict((key, value) for key, value in data.items() if key != 'env')
 
 
 def main():
@@ -170,22 +173,23 @@ def main():
         if error:
             module.warn('%s settings not usable: %s' % (scope, error))
         # mask what is secret in this file wherever else the value might surface
-        module.no_log_values.update(policy.secret_values((data or {}).get('env') if isinstance((data or {}).get('env'), dict) else {}))
+        if isinstance(data, dict):
+            module.no_log_values.update(policy.secret_values(data.get('env'), _without_env(data)))
         files.append(dict(scope=scope, path=path, exists=exists, error=error,
                           content=policy.redact(data) if data is not None else None))
         loaded.append((scope, path, data))
 
     env, settings = effective_settings(loaded)
     for name, entry in env.items():
-        if policy.is_secret(name, entry['value']):
-            entry['value'] = REDACTED
-    for entry in settings.values():
-        entry['value'] = policy.redact({'x': entry['value']})['x']
+        entry['value'] = policy.redact_env({name: entry['value']})[name]
+    for key, entry in settings.items():
+        entry['value'] = policy.redact({key: entry['value']})[key]
 
     legacy = {}
     exists, data, error = load_settings_file(state_file(info, module.params['config_dir']))
     if isinstance(data, dict) and isinstance(data.get('env'), dict) and data['env']:
-        legacy = policy.redact({'env': data['env']})['env']
+        module.no_log_values.update(policy.secret_values(data['env']))
+        legacy = policy.redact_env(data['env'])
         module.warn('%s has "env" (from the removed `claude config set --global env`), which Claude Code ignores '
                     'since 2.0.8: %s. Move it to a settings file.' % (state_file(info, module.params['config_dir']),
                                                                       ', '.join(sorted(legacy))))

@@ -241,8 +241,9 @@ backup_file:
   sample: /home/alice/.config/gcloud/application_default_credentials.json.4242.2026-11-25@12:00:00~
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     ManagedFile,
     UnsafePathError,
@@ -339,7 +340,7 @@ def mask_credentials(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=dict(
             user=dict(type='str'),
             path=dict(type='str'),

@@ -113,7 +113,8 @@ def test_redaction_marks_changes_without_values():
     before = {'env': {'ANTHROPIC_AUTH_TOKEN': 'old', 'ANTHROPIC_API_KEY': 'same', 'A': 'b'}, 'apiKeyHelper': 'echo sk-ant-x'}
     after = {'env': {'ANTHROPIC_AUTH_TOKEN': 'new', 'ANTHROPIC_API_KEY': 'same', 'A': 'b'}, 'apiKeyHelper': 'echo sk-ant-x'}
     shown = policy.redact(after, before)
-    assert shown['env'] == {'ANTHROPIC_AUTH_TOKEN': REDACTED_CHANGED, 'ANTHROPIC_API_KEY': REDACTED, 'A': 'b'}
+    # A is on no list of public names: shown by name only (issue 11, 3)
+    assert shown['env'] == {'ANTHROPIC_AUTH_TOKEN': REDACTED_CHANGED, 'ANTHROPIC_API_KEY': REDACTED, 'A': REDACTED}
     assert shown['apiKeyHelper'] == REDACTED
     assert after['env']['ANTHROPIC_AUTH_TOKEN'] == 'new'  # the input is not modified
     assert policy.secret_values(after['env']) == {'new', 'same'}
