@@ -243,6 +243,8 @@ _JS = '''
       var ok=(!q||r.textContent.toLowerCase().indexOf(q)>=0)&&(!s||r.getAttribute('data-severity')===s);
       r.style.display=ok?'':'none';if(ok)n++;});
     shown.textContent=n;}
+  var h=/[#&]filter=([^&]*)/.exec(location.hash),v=/[#&]severity=([^&]*)/.exec(location.hash);
+  if(h)filter.value=decodeURIComponent(h[1]);if(v)sev.value=decodeURIComponent(v[1]);
   filter.addEventListener('input',apply);sev.addEventListener('change',apply);
   Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
     th.addEventListener('click',function(){
