@@ -648,8 +648,99 @@ def diagnose(facts, options):
     found = []
     for rule in RULES:
         found.extend(f for f in rule(facts, options) if f['code'] not in ignore and f['name'] not in ignore)
-    found.sort(key=lambda f: (SEVERITIES.index(f['severity']), f['code'], f.get('key') or '', f.get('file') or ''))
-    return found
+    return sort_findings(found)
+
+
+def sort_findings(found):
+    return sorted(found, key=lambda f: (SEVERITIES.index(f['severity']), f['code'], f.get('key') or '', f.get('file') or ''))
+
+
+# --- the live probe --------------------------------------------------------------------------------------------
+
+PROBE_TIMEOUT = 30
+ANTHROPIC_API = 'https://api.anthropic.com'
+
+
+def _ms(start, clock):
+    return int(round((clock() - start) * 1000))
+
+
+def probe_user(facts, options, run, http, clock):
+    """Try the user's configuration for real; returns (probe result, findings, secret values met).
+
+    run(user, argv, timeout, env) -> (rc, stdout bytes, stderr bytes) runs a command as the user;
+    http(method, url, headers, body, timeout) -> HTTP status (an int) or raises OSError/ValueError.
+    Only the gateway/Anthropic API path is probed (helper or token, HEAD of the base URL, a free
+    count_tokens call with the key); Bedrock and Vertex have bedrock_info and gcloud_adc verify: true.
+    """
+    steps, secrets = [], set()
+    provider = facts.provider()
+    if provider not in ('gateway', 'anthropic'):
+        return dict(ok=None, provider=provider, steps=[], skipped='the probe covers gateways and the Anthropic API; '
+                    'use devfleet.claude_code.bedrock_info or gcloud_adc verify: true for %s' % provider), [], secrets
+
+    def step(name, ok, start, detail):
+        steps.append(dict(name=name, ok=ok, ms=_ms(start, clock), detail=detail))
+        return ok
+
+    key = facts.value('ANTHROPIC_AUTH_TOKEN') or facts.value('ANTHROPIC_API_KEY')
+    helper = facts.setting('apiKeyHelper')
+    start = clock()
+    if not key and isinstance(helper, str) and helper.strip():
+        try:
+            rc, out, err = run(facts.user, ['/bin/sh', '-c', helper], PROBE_TIMEOUT, None)
+        except Exception as exc:  # pylint: disable=broad-except
+            rc, out, err = None, b'', str(exc).encode()
+        lines = [line for line in out.decode('utf-8', 'replace').splitlines() if line.strip()]
+        if rc == 0 and len(lines) == 1 and all(32 <= ord(ch) < 127 for ch in lines[0].strip()):
+            key = lines[0].strip()
+            secrets.add(key)
+            step('helper', True, start, 'the apiKeyHelper printed a key')
+        else:
+            reason = err.decode('utf-8', 'replace').strip().splitlines()[-1:] if isinstance(err, bytes) else []
+            step('helper', False, start, 'the apiKeyHelper failed as %s (%s)' % (
+                facts.user.name, reason[0] if reason else ('exit %s' % rc if rc else 'it printed %d lines' % len(lines))))
+    if key:
+        secrets.add(key)
+
+    base = (facts.value('ANTHROPIC_BASE_URL') or ANTHROPIC_API).rstrip('/')
+    start = clock()
+    try:
+        status = http('HEAD', base + '/', {}, None, PROBE_TIMEOUT)
+        step('reach', status < 500, start, 'HEAD %s/ answered HTTP %s' % (base, status))
+    except (OSError, ValueError) as exc:
+        step('reach', False, start, 'HEAD %s/ failed: %s' % (base, exc))
+
+    if key:
+        model = facts.value('ANTHROPIC_MODEL') or facts.value('ANTHROPIC_DEFAULT_HAIKU_MODEL') or 'claude-sonnet-4-6'
+        body = json.dumps(dict(model=model, messages=[dict(role='user', content='ping')])).encode()
+        headers = {'x-api-key': key, 'Authorization': 'Bearer ' + key, 'anthropic-version': '2023-06-01',
+                   'content-type': 'application/json'}
+        start = clock()
+        try:
+            status = http('POST', base + '/v1/messages/count_tokens', headers, body, PROBE_TIMEOUT)
+            detail = 'the key was accepted (count_tokens: HTTP %s)' % status if status < 400 else (
+                'the key was rejected (count_tokens: HTTP %s): rotated or revoked?' % status if status in (401, 403)
+                else 'count_tokens answered HTTP %s' % status)
+            step('auth', status < 400, start, detail)
+        except (OSError, ValueError) as exc:
+            step('auth', False, start, 'count_tokens failed: %s' % exc)
+
+    if options.get('probe_claude') and facts.cli and facts.cli.get('path') and all(s['ok'] for s in steps):
+        model = facts.value('ANTHROPIC_MODEL') or 'claude-sonnet-4-6'
+        start = clock()
+        try:
+            rc, out, err = run(facts.user, [facts.cli['path'], '-p', 'Reply with the word OK.', '--model', model],
+                               options.get('probe_timeout') or 120,
+                               dict(DISABLE_TELEMETRY='1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC='1'))
+            last = err.decode('utf-8', 'replace').strip().splitlines()[-1:] or out.decode('utf-8', 'replace').strip().splitlines()[-1:]
+            step('claude', rc == 0, start, 'claude -p exited %s%s' % (rc, '' if rc == 0 else ': %s' % (last[0] if last else '')))
+        except Exception as exc:  # pylint: disable=broad-except
+            step('claude', False, start, 'claude -p could not run: %s' % exc)
+
+    found = [finding('DFCC161', '%s: %s' % (s['name'], s['detail']), facts.source('apiKeyHelper') if s['name'] == 'helper'
+                     else facts.source('ANTHROPIC_BASE_URL'), s['name']) for s in steps if not s['ok']]
+    return dict(ok=all(s['ok'] for s in steps), provider=provider, steps=steps, skipped=None), found, secrets
 
 
 # --- the result ---------------------------------------------------------------------------------------------

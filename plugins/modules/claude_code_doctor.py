@@ -79,6 +79,27 @@ options:
     type: list
     elements: str
     default: []
+  probe:
+    description:
+      - Also try each user's configuration for real, as the user (needs root): run the apiKeyHelper (or take the
+        token from env), C(HEAD) the gateway's base URL (or the Anthropic API), and send a free
+        C(/v1/messages/count_tokens) request with the key. Each step's pass/fail and milliseconds are returned in
+        RV(users[].probe); a failed step is a C(DFCC161) finding. The key is never returned.
+      - Only gateways and the Anthropic API are probed; for Bedrock and Vertex use M(devfleet.claude_code.bedrock_info)
+        and M(devfleet.claude_code.gcloud_adc) with C(verify=true).
+      - The helper may refresh its own cache; nothing else is written, so the probe also runs in check mode.
+    type: bool
+    default: false
+  probe_claude:
+    description:
+      - With O(probe), when the other steps passed, also run C(claude -p) with a one-line prompt as the user (costs
+        a real, tiny request).
+    type: bool
+    default: false
+  probe_timeout:
+    description: Seconds C(claude -p) may take in the probe.
+    type: int
+    default: 120
 notes:
   - Only what is on disk is seen; variables exported in a user's shell profile and settings given with
     C(claude --settings) are not.
@@ -205,9 +226,16 @@ users:
       type: bool
       sample: false
     probe:
-      description: Reserved for the live probe; null.
+      description:
+        - With O(probe), V(ok) (null when skipped), V(skipped) (why, for providers the probe does not cover) and
+          V(steps), each with V(name) (V(helper), V(reach), V(auth), V(claude)), V(ok), V(ms) and V(detail).
+          Null without O(probe).
       type: dict
-      sample: null
+      sample: {"ok": false, "provider": "gateway", "skipped": null, "steps": [
+               {"name": "helper", "ok": true, "ms": 12, "detail": "the apiKeyHelper printed a key"},
+               {"name": "reach", "ok": true, "ms": 3, "detail": "HEAD http://127.0.0.1:4000/ answered HTTP 200"},
+               {"name": "auth", "ok": false, "ms": 4,
+                "detail": "the key was rejected (count_tokens: HTTP 401): rotated or revoked?"}]}
 findings:
   description: Every user's findings in one list, each with a V(user) key added.
   returned: always
@@ -232,6 +260,10 @@ codes:
   sample: {"DFCC101": {"name": "multiple-providers", "severity": "error", "fix": "Switch on one provider only ..."}}
 '''
 
+import time
+from urllib.error import HTTPError
+
+from ansible.module_utils.urls import open_url
 from ansible_collections.devfleet.claude_code.plugins.module_utils._doctor import (
     CATALOGUE,
     SEVERITIES,
@@ -240,9 +272,12 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._doctor impor
     diagnose,
     host_cli,
     list_users,
+    probe_user,
     secret_values,
+    sort_findings,
     user_result,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import run_as
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
@@ -250,6 +285,21 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
     policy_from_params,
     secrets_argument_spec,
 )
+
+
+def http(method, url, headers, body, timeout):
+    """The HTTP status of one request; OSError when there is none."""
+    try:
+        response = open_url(url, data=body, headers=headers, method=method, timeout=timeout, follow_redirects='none')
+        return response.getcode()
+    except HTTPError as exc:
+        return exc.code
+    except Exception as exc:  # pylint: disable=broad-except
+        raise OSError(str(exc))
+
+
+def run_user(user, argv, timeout, env):
+    return run_as(user, argv, timeout=timeout, env=env)
 
 
 def main():
@@ -266,6 +316,9 @@ def main():
         expected_env=dict(type='dict', default={}),
         expected_settings=dict(type='dict', default={}),
         ignore=dict(type='list', elements='str', default=[]),
+        probe=dict(type='bool', default=False),
+        probe_claude=dict(type='bool', default=False),
+        probe_timeout=dict(type='int', default=120),
     )
     module = SecretAwareModule(
         argument_spec=argument_spec, supports_check_mode=True,
@@ -287,8 +340,12 @@ def main():
         except (SettingsError, UnsafePathError) as exc:
             module.fail_json(msg='%s: %s' % (user.name, exc))
         module.no_log_values.update(secret_values(facts))
-        found = diagnose(facts, params)
-        results.append(user_result(facts, found))
+        found, probe = diagnose(facts, params), None
+        if params['probe']:
+            probe, failed, secrets = probe_user(facts, params, run_user, http, time.monotonic)
+            module.no_log_values.update(secrets)
+            found = sort_findings(found + [f for f in failed if f['code'] not in params['ignore']])
+        results.append(user_result(facts, found, probe))
         findings.extend(dict(f, user=user.name) for f in found)
 
     counts = dict((severity, sum(1 for f in findings if f['severity'] == severity)) for severity in SEVERITIES)

@@ -417,3 +417,77 @@ def test_discover_users(monkeypatch, tmp_path):
     monkeypatch.setattr(_doctor.pwd, 'getpwall', lambda: [Entry('without'), Entry('with')])
     assert _doctor.list_users([]) == ['with']
     assert _doctor.list_users(['bob']) == ['bob']
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 0.005
+        return self.now
+
+
+def probe(home, run=None, status=None, **options):
+    facts = _doctor.collect_user(user_of(home), SecretPolicy())
+    calls = []
+
+    def http(method, url, headers, body, timeout):
+        calls.append((method, url, dict(headers)))
+        if isinstance(status, Exception):
+            raise status
+        return (status or {}).get(method, 200)
+    result, found, secrets = _doctor.probe_user(facts, options, run or (lambda *a: (0, b'key-from-helper\n', b'')),
+                                                http, FakeClock())
+    return result, found, secrets, calls
+
+
+def test_probe_helper_and_gateway(home):
+    helper = write(home / 'helper.sh', 'printf "%s\\n" key-from-helper\n', 0o700)
+    settings(home, {'ANTHROPIC_BASE_URL': 'http://127.0.0.1:20499/'}, apiKeyHelper=". '%s'" % helper)
+    result, found, secrets, calls = probe(home)
+    assert result['ok'] is True and found == []
+    assert [s['name'] for s in result['steps']] == ['helper', 'reach', 'auth']
+    assert all(s['ms'] == 5 for s in result['steps'])
+    assert calls[0][:2] == ('HEAD', 'http://127.0.0.1:20499/')
+    assert calls[1][1] == 'http://127.0.0.1:20499/v1/messages/count_tokens'
+    assert calls[1][2]['Authorization'] == 'Bearer key-from-helper'
+    assert secrets == {'key-from-helper'}
+    assert 'key-from-helper' not in json.dumps(result)
+
+
+def test_probe_rotated_key_fails_clearly(home):
+    settings(home, {'ANTHROPIC_BASE_URL': 'http://127.0.0.1:20499', 'ANTHROPIC_AUTH_TOKEN': TOKEN})
+    result, found, secrets, calls = probe(home, status={'POST': 401})
+    assert result['ok'] is False and codes(found) == ['DFCC161']
+    assert 'the key was rejected (count_tokens: HTTP 401)' in found[0]['message']
+    assert TOKEN not in json.dumps([result, found]) and secrets == {TOKEN}
+
+
+def test_probe_helper_failure_and_unreachable(home):
+    settings(home, {'ANTHROPIC_BASE_URL': 'http://127.0.0.1:20499'}, apiKeyHelper='/bin/false')
+    result, found, dummy, calls = probe(home, run=lambda *a: (1, b'', b'api-key-helper: no key file\n'),
+                                        status=OSError('connection refused'))
+    assert [(s['name'], s['ok']) for s in result['steps']] == [('helper', False), ('reach', False)]
+    assert 'no key file' in result['steps'][0]['detail'] and 'connection refused' in result['steps'][1]['detail']
+    assert codes(found) == ['DFCC161', 'DFCC161']
+
+
+def test_probe_skips_cloud_providers(home):
+    settings(home, {'CLAUDE_CODE_USE_BEDROCK': '1', 'AWS_REGION': 'us-east-1'})
+    result, found, dummy, calls = probe(home)
+    assert result['ok'] is None and 'bedrock_info' in result['skipped'] and calls == [] and found == []
+
+
+def test_probe_claude(home):
+    settings(home, {'ANTHROPIC_BASE_URL': 'http://127.0.0.1:20499', 'ANTHROPIC_AUTH_TOKEN': TOKEN,
+                    'ANTHROPIC_MODEL': 'm1'})
+    facts = _doctor.collect_user(user_of(home), SecretPolicy(), host_cli_info={'path': '/usr/bin/claude', 'version': '2.1.332'})
+    argvs = []
+
+    def run(user, argv, timeout, env):
+        argvs.append(argv)
+        return 0, b'OK\n', b''
+    result, found, dummy = _doctor.probe_user(facts, {'probe_claude': True}, run, lambda *a: 200, FakeClock())
+    assert result['ok'] and result['steps'][-1]['name'] == 'claude'
+    assert argvs == [['/usr/bin/claude', '-p', 'Reply with the word OK.', '--model', 'm1']]
