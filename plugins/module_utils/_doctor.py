@@ -41,6 +41,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
     SettingsError,
     check_env_name,
     effective_settings,
+    env_value_to_str,
     load_settings_file,
     settings_files,
     state_file,
@@ -123,7 +124,7 @@ PROVIDER_SWITCHES = (
 )
 TRUE_VALUES = ('1', 'true', 'yes', 'on')
 VERSION = re.compile(r'^(\d+)\.(\d+)\.(\d+)')
-NPM_PACKAGES = ('@anthropic-ai/claude-code',)
+NPM_PACKAGE = '@anthropic-ai/claude-code'
 DEFAULT_CLI_PATHS = ('/usr/local/bin/claude', '/usr/bin/claude', '/opt/claude-code/bin/claude')
 USER_CLI_PATH = '.local/bin/claude'  # the native installer's per-user link
 
@@ -299,8 +300,9 @@ def find_cli(path):
     for dummy in range(4):
         package = os.path.join(directory, 'package.json')
         if os.path.isfile(package):
-            data = _read_json(package)
-            if data and data.get('name') in NPM_PACKAGES or (data or {}).get('name', '').startswith('@anthropic-ai/claude-code'):
+            data = _read_json(package) or {}
+            name = data.get('name') if isinstance(data.get('name'), str) else ''
+            if name.startswith(NPM_PACKAGE):  # the package, or its platform package (claude-code-linux-x64)
                 return dict(path=path, realpath=real, version=str(data.get('version') or ''), install='npm')
         directory = os.path.dirname(directory)
     # native: .../versions/<version>[/claude] (the native installer and the role's copy method)
@@ -612,7 +614,7 @@ def rule_drift(facts, options):
     for name, want in sorted((options.get('expected_env') or {}).items()):
         entry = facts.env.get(name)
         have = entry.get('value') if entry else None
-        want = None if want is None or want == '' else str(want)
+        want = None if want is None or want == '' else str(env_value_to_str(want))
         if (have or None) == want:
             continue
         secret = policy.is_secret(name, want) or policy.is_secret(name, have)

@@ -357,9 +357,11 @@ def test_drift(home):
 
 
 def test_no_drift_when_equal(home):
-    settings(home, {'ANTHROPIC_BASE_URL': 'https://gw.example.com', 'ANTHROPIC_AUTH_TOKEN': TOKEN})
+    settings(home, {'ANTHROPIC_BASE_URL': 'https://gw.example.com', 'ANTHROPIC_AUTH_TOKEN': TOKEN,
+                    'DISABLE_TELEMETRY': '1', 'API_TIMEOUT_MS': '600000'})
     dummy, found = diagnose(home, expected_env={'ANTHROPIC_BASE_URL': 'https://gw.example.com',
-                                                'ANTHROPIC_AUTH_TOKEN': TOKEN, 'AWS_PROFILE': None})
+                                                'ANTHROPIC_AUTH_TOKEN': TOKEN, 'AWS_PROFILE': None,
+                                                'DISABLE_TELEMETRY': True, 'API_TIMEOUT_MS': 600000})
     assert found == []
 
 
