@@ -440,7 +440,7 @@ def rule_credentials(facts, options):
 
 
 def _profile_region(facts, profile):
-    path, ini = facts.aws_config
+    ini = facts.aws_config[1]
     if ini is None:
         return None
     try:
@@ -452,13 +452,12 @@ def _profile_region(facts, profile):
 
 
 def _profile_exists(facts, profile):
-    path, ini = facts.aws_config
+    ini, creds = facts.aws_config[1], facts.aws_credentials[1]
     try:
         if ini is not None and find_config_profile(ini, profile):
             return True
     except IniError:
         return True  # ambiguous, but there: aws_profile reports that
-    path, creds = facts.aws_credentials
     return creds is not None and creds.find(profile) is not None
 
 

@@ -295,7 +295,7 @@ def http(method, url, headers, body, timeout):
     except HTTPError as exc:
         return exc.code
     except Exception as exc:  # pylint: disable=broad-except
-        raise OSError(str(exc))
+        raise OSError(str(exc)) from exc
 
 
 def run_user(user, argv, timeout, env):
