@@ -81,8 +81,8 @@ options:
     default: []
   probe:
     description:
-      - Also try each user's configuration for real, as the user (needs root): run the apiKeyHelper (or take the
-        token from env), C(HEAD) the gateway's base URL (or the Anthropic API), and send a free
+      - Also try each user's configuration for real, as the user (needs root). It runs the apiKeyHelper (or takes the
+        token from env), C(HEAD) the gateway's base URL (or the Anthropic API), and sends a free
         C(/v1/messages/count_tokens) request with the key. Each step's pass/fail and milliseconds are returned in
         RV(users[].probe); a failed step is a C(DFCC161) finding. The key is never returned.
       - Only gateways and the Anthropic API are probed; for Bedrock and Vertex use M(devfleet.claude_code.bedrock_info)
