@@ -520,9 +520,9 @@ def rule_gateway(facts, options):
         if bool(main) != bool(small):
             have, missing = ('ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL') if main else \
                 ('ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_MODEL')
-            out.append(finding('DFCC117', 'on %s, %s is set (%s) but %s is not' % (provider, have, facts.source(have)
-                                                                                    or facts.source('model'), missing),
-                               facts.source(have) or facts.source('model'), missing))
+            where = facts.source(have) or facts.source('model')
+            out.append(finding('DFCC117', 'on %s, %s is set (%s) but %s is not' % (provider, have, where, missing),
+                               where, missing))
     return out
 
 
@@ -807,4 +807,3 @@ def check_options(options):
 def list_users(names):
     """Users to examine: the names given, else every user with a ~/.claude directory."""
     return list(names) if names else discover_users()
-
