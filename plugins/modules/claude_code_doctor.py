@@ -105,7 +105,6 @@ notes:
     C(claude --settings) are not.
 seealso:
   - module: devfleet.claude_code.claude_settings_info
-  - role: devfleet.claude_code.claude_code
 '''
 
 EXAMPLES = r'''
@@ -164,7 +163,7 @@ users:
       sample: {"path": "/usr/local/bin/claude", "realpath": "/usr/local/lib/node_modules/@anthropic-ai/claude-code/cli.js",
                "version": "2.1.332", "install": "npm"}
     files:
-      description: The settings files read, highest precedence first, with RV(users[].files[].mode) and any error.
+      description: The settings files read, highest precedence first, with their mode and any error.
       type: list
       elements: dict
       sample: [{"scope": "user", "path": "/home/alice/.claude/settings.json", "exists": true, "mode": "0600",
