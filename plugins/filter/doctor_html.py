@@ -13,7 +13,7 @@ description:
   - Counts (hosts, users, errors, warnings), bar charts of users per provider, users per CLI version and findings
     per code (inline SVG), what changed since the previous report, and a table of hosts and users with their
     findings and fixes that sorts by any column and filters by text and severity.
-  - Inline CSS and JavaScript only: no external script, style sheet, font or image; it opens from a file.
+  - Inline CSS and JavaScript only (no external script, style sheet, font or image), so it opens from a file.
 author:
   - devfleet.claude_code contributors (@devfleet)
 options:
