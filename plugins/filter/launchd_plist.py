@@ -13,7 +13,7 @@ description:
   - Takes the job as a dict of launchd keys (C(Label), C(ProgramArguments), C(StartInterval) or
     C(StartCalendarInterval), C(StandardOutPath), ...) and returns the XML property list that
     C(/Library/LaunchDaemons/<Label>.plist) holds, written with Python's C(plistlib), so it is always well formed.
-  - Checks what launchd needs before it gets there, with a clear error, instead of a job launchd refuses to load:
+  - Checks what launchd needs before it gets there, with a clear error, instead of a job launchd refuses to load.
     C(Label) and C(ProgramArguments) (a non-empty list of strings) are required; C(StartInterval) must be a positive
     integer; C(StartCalendarInterval) a dict or a list of dicts of C(Minute), C(Hour), C(Day), C(Weekday), C(Month)
     integers in range; paths (C(Program), C(StandardOutPath), C(StandardErrorPath), C(WorkingDirectory)) absolute;

@@ -37,7 +37,7 @@ import re
 import subprocess
 import sys
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, UnsafePathError, read_file
 
 STATUS_SCHEMA = 1
 RESULTS = ('ok', 'unchanged', 'failed')
@@ -60,16 +60,15 @@ def iso(moment):
 
 
 def read_status(path):
-    """The status a previous run left at path, as a dict, or None when there is none or it cannot be read."""
+    """The status a previous run left at path, as a dict, or None when there is none or it cannot be used."""
     try:
-        with open(path, 'rb') as f:
-            data = f.read(MAX_STATUS_SIZE + 1)
-    except (IOError, OSError):
+        state = read_file(path, MAX_STATUS_SIZE)
+    except (IOError, OSError, UnsafePathError):
         return None
-    if len(data) > MAX_STATUS_SIZE:
+    if state is None:
         return None
     try:
-        status = json.loads(data.decode('utf-8'))
+        status = json.loads(state.data.decode('utf-8'))
     except ValueError:
         return None
     return status if isinstance(status, dict) else None
