@@ -109,6 +109,8 @@ def pull_environment(config, base=None):
         'ANSIBLE_NOCOLOR': '1',
         'ANSIBLE_FORCE_COLOR': '0',
         'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        # line by line into the journal while it runs, not in one block at the end (stdout is a pipe)
+        'PYTHONUNBUFFERED': '1',
         'HOME': env.get('HOME') or '/root',
     })
     if config.get('collections_path'):

@@ -15,6 +15,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._pull_agent import main  # noqa: E402
+from ansible_collections.devfleet.claude_code.plugins.module_utils._pull_agent import main  # noqa: E402  pylint: disable=wrong-import-position
 
 sys.exit(main())
