@@ -44,6 +44,12 @@ options:
       - Whether to include the managed (machine-wide) settings.
     type: bool
     default: true
+  pull_status_file:
+    description:
+      - The status file of the P(devfleet.claude_code.pull_agent#role) role's pull agent, reported as RV(pull_status).
+    type: path
+    default: /var/lib/devfleet-pull/status.json
+    version_added: 0.2.0
 notes:
   - Settings given on the command line (C(claude --settings FILE)) and server-managed settings are not visible on the
     host and not included.
@@ -121,6 +127,16 @@ effective_settings:
   type: dict
   sample: {"apiKeyHelper": {"value": "/home/alice/.claude/bin/api-key-helper", "scope": "user",
            "path": "/home/alice/.claude/settings.json"}}
+pull_status:
+  description:
+    - What the last run of the pull agent (the P(devfleet.claude_code.pull_agent#role) role) left in O(pull_status_file);
+      null when the machine is not in pull mode or the file cannot be read. See C(docs/pull_mode.md) for every key.
+  returned: always
+  type: dict
+  version_added: 0.2.0
+  sample: {"result": "ok", "finished": "2026-12-03T10:42:17Z", "commit": "4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a",
+           "applied_commit": "4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a", "cli_version": "2.1.332 (Claude Code)",
+           "consecutive_failures": 0, "duration_seconds": 41.2}
 legacy_env:
   description:
     - C(env) found in the user's C(~/.claude.json), written by the removed C(claude config set --global env) command.
@@ -134,6 +150,7 @@ import os
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._pull_agent import read_status
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsError,
     effective_settings,
@@ -156,6 +173,7 @@ def main():
         config_dir=dict(type='str'),
         project_dir=dict(type='path'),
         managed=dict(type='bool', default=True),
+        pull_status_file=dict(type='path', default='/var/lib/devfleet-pull/status.json'),
     )
     module = SecretAwareModule(argument_spec=argument_spec, supports_check_mode=True,
                                secret_values=lambda params: ())
@@ -195,7 +213,8 @@ def main():
                                                                       ', '.join(sorted(legacy))))
 
     module.exit_json(changed=False, user=info.name, files=files, effective_env=env,
-                     effective_settings=settings, legacy_env=legacy)
+                     effective_settings=settings, legacy_env=legacy,
+                     pull_status=read_status(module.params['pull_status_file']))
 
 
 if __name__ == '__main__':
