@@ -520,9 +520,9 @@ _RENAMER = _Renamer()
 
 
 # How an empty or invalid read is retried: the file is read again after a pause until it stops changing.
-_SETTLE_READS = 12
-_SETTLE_PAUSE = 0.02
-_SETTLE_STABLE = 2
+_SETTLE_READS = 20
+_SETTLE_PAUSE = 0.025
+_SETTLE_STABLE = 4
 
 
 def _same(one, other):
