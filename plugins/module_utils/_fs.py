@@ -531,8 +531,8 @@ def _same(one, other):
     return (one.data, one.ino, one.ctime_ns) == (other.data, other.ino, other.ctime_ns)
 
 
-def _settled_render(read, render, path, expected=False):
-    """(state, render(state.data)) for a read that is trustworthy; render is not called for expected content.
+def _settled_render(read, render, path):
+    """(state, render(state.data)) for a read that is trustworthy.
 
     An empty file, or content that render refuses, may be a file another program is rewriting in place
     (truncate, then write). Such a read is repeated until the file stops changing: only then is the empty
@@ -542,8 +542,6 @@ def _settled_render(read, render, path, expected=False):
     stable = 0
     for dummy in range(_SETTLE_READS):
         data = state.data if state is not None else None
-        if data is not None and data == expected:
-            return state, None
         if data != b'':
             try:
                 return state, render(data)
@@ -661,154 +659,59 @@ class ManagedFile(object):
             loc.close()
 
     def _replace(self, loc, render, state, result, backup):
-        """Put result['after'] in place of the file last seen as state; merge again whatever changed meanwhile."""
-        expected = state.data if state is not None else None  # what we believe is under the real name
+        """Put result['after'] in place of the file last read as state; merge again whatever changed meanwhile.
+
+        The file under the real name is checked (inode and ctime) just before the exchange, and what the
+        exchange brings out is compared with what the change was computed from. When another program wrote in
+        between, its version is swapped straight back (it is out of place for microseconds), read again and
+        merged into, up to _MAX_WRITE_ATTEMPTS times. Our temporary file never outlives the call.
+        """
+        current = state  # the version under the real name that `new` was computed from
         new = result['after']
-        owned = {}  # temporary names we made -> inode of the file we wrote there
-        foreign = None  # temporary name that holds a file exchanged out of the real name, not yet merged
-        try:
-            for dummy in range(_MAX_WRITE_ATTEMPTS):
-                tmp, ino = _write_tmp(loc, new, self.mode, self.uid, self.gid)
-                owned[tmp] = ino
-                if backup and expected is not None and result['backup_file'] is None:
-                    result['backup_file'] = self._backup(loc, expected, state)
-                if expected is None:
-                    placed = _RENAMER.noreplace(loc.dir_fd, tmp, loc.name)
-                    if not placed:
-                        placed = _link_noreplace(loc, tmp)
-                    if placed:
-                        del owned[tmp]
-                        self._drop(loc, foreign)
-                        _fsync_dir(loc)
-                        return
-                    # another program created the file since we looked: merge into theirs
-                    self._drop(loc, tmp, owned)
-                    latest, merged = _settled_render(lambda: self._read_at(loc), render, loc.path)
-                    expected, new = self._next(result, latest, merged)
-                    if new is None or new == expected:
-                        return  # their file already holds what we want
-                else:
-                    try:
-                        swapped = _RENAMER.exchange(loc.dir_fd, tmp, loc.name)
-                    except FileNotFoundError:
-                        # the file was deleted meanwhile: start again from no file
-                        self._drop(loc, tmp, owned)
-                        latest, merged = _settled_render(lambda: self._read_at(loc), render, loc.path)
-                        expected, new = self._next(result, latest, merged)
-                        if new is None or new == expected:
-                            self._drop(loc, foreign)
-                            foreign = None
-                            return
-                        continue
-                    if not swapped:
-                        self._replace_by_rename(loc, tmp, render, expected, result)
-                        owned.pop(tmp, None)
-                        self._drop(loc, foreign)
-                        _fsync_dir(loc)
-                        return
-                    # our file is in place; what it replaced is now under tmp
-                    del owned[tmp]
-                    self._drop(loc, foreign)
-                    foreign = tmp
-                    out = Location(loc.dir_fd, tmp, loc.path, loc.trusted)
-                    try:
-                        latest, merged = _settled_render(lambda: self._read_at(out), render, loc.path, expected)
-                    except UnsafePathError:
-                        # a link, a directory or a planted file was swapped in under the real name: put it back
-                        # and refuse, as if it had been there when we looked
-                        self._restore(loc, foreign)
-                        foreign = None
-                        raise
-                    if latest is not None and latest.data == expected:
-                        self._drop(loc, foreign)
-                        foreign = None
-                        _fsync_dir(loc)
-                        return
-                    # another program wrote the file between our read and the exchange: merge their content; our
-                    # file, now in place, is what the next exchange must bring out
-                    ours = new
-                    dummy, new = self._next(result, latest, merged)
-                    expected = ours
-                    if new is None:
-                        new = b''
-            if foreign is not None:
-                # the last content another program wrote must not be lost: put it back under the real name
-                self._restore(loc, foreign)
-                foreign = None
-            raise UnsafePathError('%s kept changing while being written (%d attempts); nothing was lost, the other '
-                                  "program's last version is in place. Try again." % (loc.path, _MAX_WRITE_ATTEMPTS))
-        except BaseException:
-            for name in list(owned):
-                self._drop(loc, name, owned)
-            if foreign is not None:
-                self._restore(loc, foreign)
-            raise
-
-    @staticmethod
-    def _next(result, latest, merged):
-        latest_data = latest.data if latest is not None else None
-        new = merged if merged is not None else latest_data
-        result.update(before=latest_data, after=new, content_changed=new != latest_data,
-                      changed=new != latest_data or result['attributes_changed'])
-        return latest_data, new
-
-    @staticmethod
-    def _drop(loc, name, owned=None):
-        """Unlink a temporary name of ours (the file under it may be ours or one exchanged out)."""
-        if name is None:
-            return
-        if owned is not None:
-            owned.pop(name, None)
-        _unlink_quietly(loc, name)
-
-    @staticmethod
-    def _restore(loc, foreign):
-        """Swap the file under the temporary name back in place of ours, then remove what comes out."""
-        try:
-            _RENAMER.exchange(loc.dir_fd, foreign, loc.name)
-        except FileNotFoundError:
-            # the real name is gone: give it back the other program's file
-            try:
-                if not _RENAMER.noreplace(loc.dir_fd, foreign, loc.name):
-                    os.link(foreign, loc.name, src_dir_fd=loc.dir_fd, dst_dir_fd=loc.dir_fd, follow_symlinks=False)
-            except OSError:
-                return  # leave it: a later run removes it
-        except OSError:
-            return
-        try:
-            st = os.stat(foreign, dir_fd=loc.dir_fd, follow_symlinks=False)
-        except OSError:
-            return
-        if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
-            _unlink_quietly(loc, foreign)
-        elif stat.S_ISDIR(st.st_mode):
-            try:
-                os.rmdir(foreign, dir_fd=loc.dir_fd)
-            except OSError:
-                pass
-
-    def _replace_by_rename(self, loc, tmp, render, expected, result):
-        """Fallback without an atomic exchange: compare just before a plain rename (a window of microseconds)."""
-        name = tmp
         for dummy in range(_MAX_WRITE_ATTEMPTS):
-            latest, merged = _settled_render(lambda: self._read_at(loc), render, loc.path)
-            latest_data = latest.data if latest is not None else None
-            if latest_data != expected:
-                _unlink_quietly(loc, name)
-                expected, new = self._next(result, latest, merged)
-                if new is None or new == expected:
-                    return
-                name, dummy_ino = _write_tmp(loc, new, self.mode, self.uid, self.gid)
-                continue
+            tmp, ino = _write_tmp(loc, new, self.mode, self.uid, self.gid)
+            swapped = False
             try:
-                os.replace(name, loc.name, src_dir_fd=loc.dir_fd, dst_dir_fd=loc.dir_fd)
+                if backup and current is not None and result['backup_file'] is None:
+                    result['backup_file'] = self._backup(loc, current.data, current)
+                if _unchanged(loc, current):
+                    if current is None:
+                        if _RENAMER.noreplace(loc.dir_fd, tmp, loc.name) or _link_noreplace(loc, tmp):
+                            _fsync_dir(loc)
+                            return
+                    else:
+                        swapped = _RENAMER.exchange(loc.dir_fd, tmp, loc.name)
+                        if not swapped:
+                            # no atomic exchange here: a plain rename right after the check (documented window)
+                            os.replace(tmp, loc.name, src_dir_fd=loc.dir_fd, dst_dir_fd=loc.dir_fd)
+                            _fsync_dir(loc)
+                            return
+                        if _came_out(loc, tmp, current):
+                            swapped = False
+                            _unlink_quietly(loc, tmp)
+                            _fsync_dir(loc)
+                            return
+                        # another program wrote between our check and the exchange: put its version back now
+                        _swap_back(loc, tmp, ino)
+                        swapped = False
+            except FileNotFoundError:
+                pass  # the file went away meanwhile: read again below
             except BaseException:
-                _unlink_quietly(loc, name)
+                if swapped:
+                    _swap_back(loc, tmp, ino)
                 raise
-            return
-        _unlink_quietly(loc, name)
-        raise UnsafePathError('%s kept changing while being written (%d attempts); try again'
-                              % (loc.path, _MAX_WRITE_ATTEMPTS))
+            finally:
+                _unlink_if(loc, tmp, ino)
+            # the file changed since we read it: merge again from what is there now
+            current, merged = _settled_render(lambda: self._read_at(loc), render, loc.path)
+            latest = current.data if current is not None else None
+            new = merged if merged is not None else latest
+            result.update(before=latest, after=new, content_changed=new != latest,
+                          changed=new != latest or result['attributes_changed'])
+            if new is None or new == latest:
+                return  # the other program's version already holds what we want
+        raise UnsafePathError('%s kept changing while being written (%d attempts): nothing was written and the other '
+                              "program's version is in place. Try again." % (loc.path, _MAX_WRITE_ATTEMPTS))
 
     def remove(self, check_mode=False, backup=False):
         """Delete the file (and temporary files a killed run left beside it). Returns a dict like update()."""
@@ -872,6 +775,63 @@ class ManagedFile(object):
             _unlink_quietly(loc, tmp)
             raise
         return loc.path.rsplit('/', 1)[0] + '/' + name
+
+
+def _unchanged(loc, state):
+    """Whether the real name still holds the file read as state (None: still no file)."""
+    try:
+        st = os.stat(loc.name, dir_fd=loc.dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return state is None
+    return state is not None and (st.st_ino, st.st_ctime_ns) == (state.ino, state.ctime_ns)
+
+
+def _came_out(loc, tmp, state):
+    """Whether what the exchange put under tmp is the file read as state, byte for byte."""
+    try:
+        out = read_at(Location(loc.dir_fd, tmp, loc.path, loc.trusted), MAX_FILE_SIZE)
+    except (OSError, UnsafePathError):
+        return False  # a link, a directory, a FIFO: not what we read
+    return out is not None and out.data == state.data
+
+
+def _swap_back(loc, tmp, ino):
+    """Undo an exchange: the other program's file back under the real name, ours out (and removed)."""
+    try:
+        _RENAMER.exchange(loc.dir_fd, tmp, loc.name)
+    except FileNotFoundError:
+        # the real name is gone: give it back their file
+        try:
+            if not _RENAMER.noreplace(loc.dir_fd, tmp, loc.name):
+                _link_noreplace(loc, tmp)
+        except OSError:
+            pass
+        return
+    except OSError:
+        return
+    try:
+        st = os.stat(tmp, dir_fd=loc.dir_fd, follow_symlinks=False)
+    except OSError:
+        return
+    if st.st_ino != ino:
+        # a newer version replaced ours meanwhile and just came out: the newest goes back in place, and the
+        # version it superseded (under our temporary name now) is removed
+        try:
+            _RENAMER.exchange(loc.dir_fd, tmp, loc.name)
+            st = os.stat(tmp, dir_fd=loc.dir_fd, follow_symlinks=False)
+        except OSError:
+            return
+    if not stat.S_ISDIR(st.st_mode):
+        _unlink_quietly(loc, tmp)
+
+
+def _unlink_if(loc, name, ino):
+    """Remove name when it still holds the file we wrote (inode ino)."""
+    try:
+        if os.stat(name, dir_fd=loc.dir_fd, follow_symlinks=False).st_ino == ino:
+            os.unlink(name, dir_fd=loc.dir_fd)
+    except OSError:
+        pass
 
 
 def _link_noreplace(loc, tmp):

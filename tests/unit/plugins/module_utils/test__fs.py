@@ -318,19 +318,19 @@ def test_in_place_write_just_before_the_exchange_is_merged(tmp_path, monkeypatch
     assert temp_files(tmp_path) == []
 
 
-def test_fallback_without_exchange_still_rereads(tmp_path, monkeypatch):
+def test_fallback_without_exchange_still_checks_just_before_the_rename(tmp_path, monkeypatch):
     target = tmp_path / 'settings.json'
     target.write_bytes(b'A\n')
     monkeypatch.setattr(_fs._RENAMER, 'call', None)
-    real = _fs.read_at
-    reads = []
+    real = _fs._unchanged
+    checks = []
 
-    def read_at(loc, max_size=_fs.MAX_FILE_SIZE):
-        reads.append(loc.name)
-        if len(reads) == 2:  # the re-read just before the rename
+    def unchanged(loc, state):
+        checks.append(state)
+        if len(checks) == 1:  # the other program writes just before our check
             atomic_write(target, b'A\nB-theirs\n')
-        return real(loc, max_size)
-    monkeypatch.setattr(_fs, 'read_at', read_at)
+        return real(loc, state)
+    monkeypatch.setattr(_fs, '_unchanged', unchanged)
     managed(target).update(append_render(b'C-ours\n'))
     assert target.read_bytes() == b'A\nB-theirs\nC-ours\n'
     assert temp_files(tmp_path) == []
@@ -339,10 +339,17 @@ def test_fallback_without_exchange_still_rereads(tmp_path, monkeypatch):
 def test_endless_concurrent_writes_fail_clearly_and_keep_theirs(tmp_path, monkeypatch):
     target = tmp_path / 'settings.json'
     target.write_bytes(b'v0\n')
-    exchange_hook(monkeypatch, lambda n: atomic_write(target, b'v%d\n' % n))
+    written = []
+
+    def write_before_each_new_temp_goes_in(n):
+        if calls[-1] not in calls[:-1]:  # not the exchange that puts their version back
+            written.append(b'v%d\n' % n)
+            atomic_write(target, written[-1])
+    calls = exchange_hook(monkeypatch, write_before_each_new_temp_goes_in)
     with pytest.raises(UnsafePathError, match='kept changing while being written'):
         managed(target).update(append_render(b'ours\n'))
-    assert target.read_bytes() == b'v%d\n' % _fs._MAX_WRITE_ATTEMPTS  # their last version, not ours on top of an old one
+    assert len(written) == _fs._MAX_WRITE_ATTEMPTS
+    assert target.read_bytes() == written[-1]  # their last version, not ours on top of an old one
     assert temp_files(tmp_path) == []
 
 
