@@ -193,7 +193,7 @@ def _open_dir(parts, create, dir_mode, uid, gid, budget, created):
                     st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                     if not stat.S_ISLNK(st.st_mode):
                         raise UnsafePathError('%s exists and is not a directory' % where)
-                    target = os.readlink(name, dir_fd=fd)
+                    target = _readlink(name, fd, where)
                     if not _may_follow(os.fstat(fd), st):
                         raise _refuse_link(os.fstat(fd), where, target)
                     budget.hop()
@@ -213,6 +213,15 @@ def _open_dir(parts, create, dir_mode, uid, gid, budget, created):
         return fd, _join(resolved)
     except BaseException:
         os.close(fd)
+        raise
+
+
+def _readlink(name, dir_fd, where):
+    try:
+        return os.readlink(name, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.EINVAL):  # no longer a link: swapped meanwhile
+            raise UnsafePathError('%s changed while its path was being resolved; refusing to continue' % where)
         raise
 
 
@@ -281,7 +290,7 @@ def locate(path, create=False, dir_mode=0o700, uid=-1, gid=-1, created=None):
         if not stat.S_ISLNK(st.st_mode):
             return Location(dir_fd, name, dir_path + '/' + name, _trusted_dir(dir_st))
         try:
-            target = os.readlink(name, dir_fd=dir_fd)
+            target = _readlink(name, dir_fd, dir_path + '/' + name)
             if not _may_follow(dir_st, st):
                 raise _refuse_link(dir_st, dir_path + '/' + name, target)
             budget.hop()

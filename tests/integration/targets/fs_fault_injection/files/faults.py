@@ -11,6 +11,7 @@ object: what it tried and what went wrong. Commands:
             after each kill the file must hold a complete version, and the next run must leave no temp file.
   writer    another program that keeps adding keys to settings.json, atomically (temp + rename) or in place
             (truncate + rewrite), as the user; it logs how many keys it added. Stops at --stop-file or --seconds.
+  seed      settings.json with thousands of keys that another program wrote.
   check     after the writer stopped: are all the keys it ever added (and the base keys) still in the file?
   linkrace  the user swaps ~/.claude with a symlink and settings.json with a symlink (renameat2 exchange) while
             root merges into the file: nothing may be written outside the home, no temp file may be left.
@@ -161,6 +162,12 @@ def cmd_writer(args):
     print(json.dumps(dict(mode=args.mode, writes=len(added), unreadable=unreadable)))
 
 
+def cmd_seed(args):
+    user = pwd.getpwnam(args.user)
+    seed(os.path.join(user.pw_dir, '.claude', 'settings.json'), user.pw_uid, user.pw_gid)
+    print(json.dumps(dict(base_keys=BASE_KEYS)))
+
+
 def cmd_check(args):
     with open(args.log) as handle:
         log = json.load(handle)
@@ -298,6 +305,8 @@ def main():
         cmd.add_argument('--mode', choices=['atomic', 'inplace'], default='atomic')
         cmd.add_argument('--pause', type=float, default=0.002)
         cmd.add_argument('--outside', default='/tmp/dfcc-fi-outside')
+    cmd = sub.add_parser('seed')
+    cmd.add_argument('--user', required=True)
     cmd = sub.add_parser('check')
     cmd.add_argument('--path', required=True)
     cmd.add_argument('--log', required=True)
