@@ -609,8 +609,9 @@ class ManagedFile(object):
             if others:
                 raise UnsafePathError(
                     '%s belongs to %s and is in a directory writable by %s; refusing to use a file that another user '
-                    'may have planted there. Remove it, or write to a directory only root and the target user can '
-                    'write.' % (loc.path, _user_name(state.uid), _describe_writer(dir_st)))
+                    'may have planted there. Remove it, name its owner as the target user if it is theirs, or use a '
+                    'directory only root and the target user can write.'
+                    % (loc.path, _user_name(state.uid), _describe_writer(dir_st)))
         return state
 
     def read(self):

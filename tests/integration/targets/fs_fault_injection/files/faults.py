@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, devfleet.claude_code contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -262,7 +261,7 @@ def cmd_linkrace(args):
                 merge_once(settings, args.user, 'DFCC_FI_LINK', str(run))
                 outcome = 'written'
             except (settings.SettingsError, settings.UnsafePathError) as exc:
-                outcome = 'refused: ' + str(exc).split(';')[0].replace(home, '~')[:90]
+                outcome = 'refused: ' + str(exc).split(';', maxsplit=1)[0].replace(home, '~')[:90]
             except Exception as exc:  # anything else is a crash: counted as a failure
                 outcome = 'CRASH %s: %s' % (type(exc).__name__, exc)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
