@@ -188,7 +188,7 @@ def cmd_merge(args):
     stop = path + '.stop'
     log = '/tmp/dfcc-fi-merge-%d.json' % os.getpid()
     writer = subprocess.Popen([sys.executable, __file__, 'writer', '--user', args.user, '--mode', args.mode,
-                               '--stop-file', stop, '--log', log, '--seconds', '60', '--pause', '0.002'],
+                               '--stop-file', stop, '--log', log, '--seconds', '60', '--pause', '0.005'],
                               stdout=subprocess.DEVNULL)
     failures = []
     try:
