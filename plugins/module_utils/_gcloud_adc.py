@@ -39,6 +39,11 @@ import tempfile
 import traceback
 import warnings
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._json import (
+    JsonError,
+    dumps as json_dumps,
+    loads as json_loads,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
     REDACTED,
     REDACTED_CHANGED,
@@ -96,12 +101,11 @@ def parse_credentials(value):
         if not text.strip():
             raise AdcError('credentials is empty; give the content of the credentials file as a dict or a JSON string')
         try:
-            info = json.loads(text)
-        except ValueError as exc:
-            # the message of json errors holds positions only, never the text
-            raise AdcError('credentials is not valid JSON (line %s column %s: %s); give the content of the '
-                           'credentials file, for example with lookup("file", ...) or from a vaulted variable'
-                           % (getattr(exc, 'lineno', '?'), getattr(exc, 'colno', '?'), getattr(exc, 'msg', 'invalid')))
+            info = json_loads(text)
+        except JsonError as exc:
+            # the message of JsonError holds positions only, never the text
+            raise AdcError('credentials is not valid JSON (%s); give the content of the '
+                           'credentials file, for example with lookup("file", ...) or from a vaulted variable' % exc)
     else:
         raise AdcError('credentials must be a dict or a JSON string, got %s' % type(value).__name__)
     if not isinstance(info, dict):
@@ -260,7 +264,10 @@ def principal_of(info):
 
 def render(info):
     """The bytes of an ADC file, as gcloud writes them (JSON indented by 2, trailing newline)."""
-    return (json.dumps(info, indent=2, ensure_ascii=False, separators=(',', ': ')) + '\n').encode('utf-8')
+    try:
+        return (json_dumps(info, indent=2) + '\n').encode('utf-8')
+    except JsonError as exc:
+        raise AdcError('the credentials cannot be written as JSON that google-auth and Claude Code read (%s)' % exc)
 
 
 def parse_existing(data):
@@ -268,8 +275,8 @@ def parse_existing(data):
     if data is None:
         return None
     try:
-        parsed = json.loads(data.decode('utf-8-sig'))
-    except (UnicodeDecodeError, ValueError):
+        parsed = json_loads(data.decode('utf-8-sig'))
+    except (UnicodeDecodeError, JsonError):
         return None
     return parsed if isinstance(parsed, dict) else None
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import os
 import platform
 import re
@@ -43,6 +42,11 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     open_directory,
     parse_mode,
     read_file,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._json import (
+    JsonError,
+    dumps as json_dumps,
+    loads as json_loads,
 )
 
 SCOPES = ('user', 'project', 'local', 'managed')
@@ -155,9 +159,9 @@ def validate_settings(settings):
         if _has_nul(settings[key]):
             raise SettingsError('settings: %s contains a NUL character; Claude Code cannot use it' % key)
     try:
-        json.dumps(settings)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError('settings: values must be JSON data (%s)' % exc)
+        json_dumps(settings)
+    except JsonError as exc:
+        raise SettingsError('settings: values must be JSON data that Claude Code can read (%s)' % exc)
     return settings
 
 
@@ -182,10 +186,9 @@ def parse_settings(data, path):
     if not text.strip():
         return {}
     try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        where = 'line %s column %s: %s' % (getattr(exc, 'lineno', '?'), getattr(exc, 'colno', '?'), getattr(exc, 'msg', exc))
-        raise SettingsError('%s is not valid JSON (%s); fix or remove it, it was left untouched' % (path, where))
+        parsed = json_loads(text)
+    except JsonError as exc:
+        raise SettingsError('%s is not valid JSON (%s); fix or remove it, it was left untouched' % (path, exc))
     if not isinstance(parsed, dict):
         raise SettingsError('%s holds JSON %s, not an object; Claude Code settings files are objects. '
                             'It was left untouched' % (path, type(parsed).__name__))
@@ -193,8 +196,14 @@ def parse_settings(data, path):
 
 
 def dump_settings(data):
-    """Serialise as Claude Code does (JSON.stringify(data, null, 2)) plus a trailing newline."""
-    return (json.dumps(data, indent=2, ensure_ascii=False, separators=(',', ': ')) + '\n').encode('utf-8')
+    """Serialise as Claude Code does (JSON.stringify(data, null, 2)) plus a trailing newline.
+
+    Never writes NaN or Infinity (raises SettingsError); lone surrogates are escaped as JSON.stringify does.
+    """
+    try:
+        return (json_dumps(data, indent=2) + '\n').encode('utf-8')
+    except JsonError as exc:
+        raise SettingsError('the settings cannot be written as JSON that Claude Code can read (%s)' % exc)
 
 
 class SettingsChange(object):
