@@ -41,6 +41,9 @@ apt_install() {
   log "apt-get install ${missing[*]}"
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # remembered for `scripts/demo --clean`, which says how to remove them
+  mkdir -p "$DFCC_CACHE"
+  printf '%s\n' "${missing[@]}" >>"$DFCC_CACHE/apt-installed.txt"
 }
 
 # python_candidates MINOR: paths and names of Pythons 3.MINOR worth trying, most specific first
