@@ -39,8 +39,11 @@ apt_install() {
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
   [ "$(id -u)" = 0 ] || die "missing packages ${missing[*]}: install them or run as root"
   log "apt-get install ${missing[*]}"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  local out
+  out=$(mktemp)
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+    >"$out" 2>&1 || { tail -n 20 "$out" >&2; rm -f "$out"; die "apt-get install ${missing[*]} failed"; }
+  rm -f "$out"
   # remembered for `scripts/demo --clean`, which says how to remove them
   mkdir -p "$DFCC_CACHE"
   printf '%s\n' "${missing[@]}" >>"$DFCC_CACHE/apt-installed.txt"
