@@ -71,16 +71,18 @@ python_candidates() {
 # $DFCC_PYTHON and python3 first, then the newest minor version first: PATH, /usr/bin, /usr/local/bin, pyenv
 # versions, `uv python find`
 python_between() {
-  local min=$1 max=$2 candidate version v
+  local min=$1 max=$2 candidate version v found
   local candidates=("${DFCC_PYTHON:-}" python3)
   for ((v = max; v >= min; v--)); do
     while IFS= read -r candidate; do candidates+=("$candidate"); done < <(python_candidates "$v")
   done
   for candidate in "${candidates[@]}"; do
     [ -n "$candidate" ] || continue
-    version=$("$candidate" -c 'import sys; print(sys.version_info[1])' 2>/dev/null) || continue
-    if [ "$version" -ge "$min" ] && [ "$version" -le "$max" ] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
-      command -v "$candidate" 2>/dev/null || echo "$candidate"
+    # a pyenv shim that refuses fails here; one that works prints the interpreter behind it
+    found=$("$candidate" -c 'import sys, venv, ensurepip; print(sys.version_info[1], sys.executable)' 2>/dev/null) || continue
+    version=${found%% *}
+    if [ "$version" -ge "$min" ] && [ "$version" -le "$max" ] && [ -x "${found#* }" ]; then
+      echo "${found#* }"
       return 0
     fi
   done
