@@ -46,6 +46,8 @@ class CallbackModule(DefaultCallback):
         if key in self._waiting:
             return
         self._waiting.add(key)
+        if self._last_task_banner != task._uuid:
+            self._print_task_banner(task)
         try:
             longest = int(data.get('retries', 0)) * int(task.delay or 0)
         except (TypeError, ValueError):
