@@ -13,9 +13,10 @@ description:
   - Checks a managed-settings policy against the provider configuration that the same
     P(devfleet.claude_code.claude_code#role) role writes for the developers, before anything is written, and
     returns one message per problem (an empty list when the policy is safe).
-  - A C(forceLoginMethod) of V(claudeai) or V(console), or a C(forceLoginOrgUUID), with credentials that are not a
-    claude.ai or Console login (a gateway token, an API key, an apiKeyHelper, a cloud provider): Claude Code
-    refuses to start (checked with Claude Code 2.1.332, see docs/providers.md).
+  - A C(forceLoginMethod) (V(claudeai), V(console), or V(gateway), which means a Claude apps gateway sign-in), or a
+    C(forceLoginOrgUUID), with credentials that are not such a sign-in (a gateway token, an API key, an
+    apiKeyHelper, a cloud provider): Claude Code refuses to start (checked with Claude Code 2.1.332, see
+    docs/providers.md).
   - C(availableModels) that leaves out a model the role configures (C(ANTHROPIC_MODEL) or one of the
     C(ANTHROPIC_DEFAULT_*_MODEL) variables): developers would be refused their default model.
   - C(requiredMinimumVersion) above, or C(requiredMaximumVersion) below, the pinned Claude Code version.
@@ -111,26 +112,25 @@ def _model_allowed(model, allowed):
 
 
 def _lockouts(policy, env, helper, provider):
-    problems = []
+    """Claude Code 2.1.332 refuses to start when a forced login meets a token it cannot check (recorded in
+    docs/providers.md): every forceLoginMethod, gateway included (a Claude apps gateway sign-in, not an LLM
+    gateway's token), and forceLoginOrgUUID."""
     method = policy.get('forceLoginMethod')
     org = policy.get('forceLoginOrgUUID')
     credentials = [name for name in THIRD_PARTY_SWITCHES + CREDENTIAL_VARS if env.get(name)]
     if helper:
         credentials.append('apiKeyHelper')
-    if method in ('claudeai', 'console') and credentials:
-        problems.append(
-            'forceLoginMethod %s requires a %s login, but the role configures %s for provider %s: Claude Code would '
-            'refuse to start for every developer. Drop claude_code_force_login_method, or configure no credentials.'
-            % (method, 'claude.ai' if method == 'claudeai' else 'Console', ', '.join(credentials), provider))
-    if org and credentials and method != 'gateway':
-        problems.append(
-            'forceLoginOrgUUID requires a login to that organization, but the role configures %s for provider %s: '
-            'Claude Code would refuse to start. Drop claude_code_force_login_org_uuid.' % (', '.join(credentials), provider))
-    if method == 'gateway' and not (env.get('ANTHROPIC_BASE_URL') and (env.get('ANTHROPIC_AUTH_TOKEN') or helper)):
-        problems.append(
-            'forceLoginMethod gateway requires a gateway (ANTHROPIC_BASE_URL) and its credential '
-            '(ANTHROPIC_AUTH_TOKEN or an apiKeyHelper), which the role does not configure for provider %s.' % provider)
-    return problems
+    if not credentials or not (method or org):
+        return []
+    if method:
+        what = {'claudeai': 'a claude.ai sign-in', 'console': 'a Console sign-in',
+                'gateway': 'a Claude apps gateway sign-in'}.get(method, 'a %s sign-in' % method)
+        return ['forceLoginMethod %s requires %s, but the role configures %s for provider %s: Claude Code would '
+                'refuse to start for every developer. Drop claude_code_force_login_method, or configure no '
+                'credentials.' % (method, what, ', '.join(credentials), provider)]
+    return ['forceLoginOrgUUID requires a sign-in to that organization, but the role configures %s for provider %s: '
+            'Claude Code would refuse to start. Drop claude_code_force_login_org_uuid.'
+            % (', '.join(credentials), provider)]
 
 
 def _model_problems(policy, env):

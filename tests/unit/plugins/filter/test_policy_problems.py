@@ -19,7 +19,7 @@ def test_safe_policy_has_no_problem():
     assert policy_problems(policy, env=env, version='2.1.332') == []
 
 
-@pytest.mark.parametrize('method', ['claudeai', 'console'])
+@pytest.mark.parametrize('method', ['claudeai', 'console', 'gateway'])
 @pytest.mark.parametrize('env, helper, named', [
     (GATEWAY_ENV, False, 'ANTHROPIC_AUTH_TOKEN'),
     ({'CLAUDE_CODE_USE_BEDROCK': '1', 'AWS_REGION': 'us-east-1'}, False, 'CLAUDE_CODE_USE_BEDROCK'),
@@ -27,9 +27,10 @@ def test_safe_policy_has_no_problem():
     ({'ANTHROPIC_API_KEY': 'sk-ant-x'}, False, 'ANTHROPIC_API_KEY'),
 ])
 def test_forced_login_with_other_credentials_is_a_lockout(method, env, helper, named):
-    problems = policy_problems({'forceLoginMethod': method}, env=env, helper=helper, provider='gateway')
+    problems = policy_problems({'forceLoginMethod': method, 'forceLoginOrgUUID': 'org'}, env=env, helper=helper,
+                               provider='gateway')
     assert len(problems) == 1
-    assert 'forceLoginMethod %s' % method in problems[0] and named in problems[0]
+    assert 'forceLoginMethod %s requires' % method in problems[0] and named in problems[0]
 
 
 def test_forced_login_without_credentials_is_fine():
@@ -40,13 +41,6 @@ def test_forced_login_without_credentials_is_fine():
 def test_org_uuid_with_gateway_token_is_a_lockout():
     problems = policy_problems({'forceLoginOrgUUID': '1234'}, env=GATEWAY_ENV)
     assert len(problems) == 1 and 'forceLoginOrgUUID' in problems[0]
-
-
-def test_gateway_login_needs_gateway_credentials():
-    assert policy_problems({'forceLoginMethod': 'gateway'}, env=GATEWAY_ENV) == []
-    assert policy_problems({'forceLoginMethod': 'gateway'}, env={'ANTHROPIC_BASE_URL': 'https://gw'}, helper=True) == []
-    problems = policy_problems({'forceLoginMethod': 'gateway'}, env={'ANTHROPIC_BASE_URL': 'https://gw'})
-    assert len(problems) == 1 and 'gateway' in problems[0]
 
 
 def test_available_models_must_include_the_configured_ones():
