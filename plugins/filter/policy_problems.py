@@ -15,12 +15,12 @@ description:
     returns one message per problem (an empty list when the policy is safe).
   - A C(forceLoginMethod) (V(claudeai), V(console), or V(gateway), which means a Claude apps gateway sign-in), or a
     C(forceLoginOrgUUID), with credentials that are not such a sign-in (a gateway token, an API key, an
-    apiKeyHelper, a cloud provider): Claude Code refuses to start (checked with Claude Code 2.1.332, see
+    apiKeyHelper, a cloud provider); Claude Code refuses to start (checked with Claude Code 2.1.332, see
     docs/providers.md).
   - C(availableModels) that leaves out a model the role configures (C(ANTHROPIC_MODEL) or one of the
-    C(ANTHROPIC_DEFAULT_*_MODEL) variables): developers would be refused their default model.
+    C(ANTHROPIC_DEFAULT_*_MODEL) variables); developers would be refused their default model.
   - C(requiredMinimumVersion) above, or C(requiredMaximumVersion) below, the pinned Claude Code version.
-  - Secret values in the C(env) or C(headers) of the company MCP servers: C(managed-mcp.json) is readable by
+  - Secret values in the C(env) or C(headers) of the company MCP servers, since C(managed-mcp.json) is readable by
     every user. Secret is decided as the settings modules decide it (see
     P(devfleet.claude_code.split_env#filter)); header values such as C(Authorization) are secret unless they
     only reference variables (C(${VAR})), which Claude Code expands from each user's environment.

@@ -22,7 +22,7 @@ author:
 options:
   _input:
     description:
-      - The published facts, C({env: {...}, settings: {...}}), or with O(per_user=true) a dict of user name to
+      - The published facts, a dict with C(env) and C(settings), or with O(per_user=true) a dict of user name to
         such facts.
     type: dict
     required: true
