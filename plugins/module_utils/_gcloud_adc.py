@@ -518,13 +518,13 @@ class AdcFile(object):
                                principal=verified['principal'] or self.result['principal'])
         seen = {}
 
-        def render(data):
+        def new_content(data):
             seen['before'] = current = parse_existing(data)
             if current == desired:
                 return None
             return render(desired)
 
-        outcome = self.file.update(render, check_mode=module.check_mode, backup=self.params['backup'])
+        outcome = self.file.update(new_content, check_mode=module.check_mode, backup=self.params['backup'])
         self._outcome(outcome, seen.get('before'), desired)
 
     def _outcome(self, outcome, before, after):
