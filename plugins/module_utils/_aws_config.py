@@ -651,6 +651,7 @@ class ProfileSpec(object):
         section = find_sso_session(ini, self.session_name)
         return ini.get(section.header) if section is not None else None
 
+
 # --- one profile in a user's two files (the aws_profile module; claude_code_host for many at once) ---------
 
 def profile_argument_spec():

@@ -15,8 +15,8 @@ description:
     call, so that a daily run that changes nothing costs about as much as a C(ping) - on a fleet that is the
     difference between minutes and hours.
   - Checks the installed Claude Code version without running it (no Node.js, no 200 MB binary started) by reading
-    the npm package's C(package.json), or the version directory the C(claude) command links to. It never installs:
-    it returns RV(install.required), and the role installs only then.
+    the npm package's C(package.json), or the version directory the C(claude) command links to. It never installs; it returns
+    RV(install.required), and the role installs only then.
   - For each user, writes the AWS profiles (as M(devfleet.claude_code.aws_profile) does), the Google Application
     Default Credentials (as M(devfleet.claude_code.gcloud_adc) does), and then the Claude Code settings file, with
     an apiKeyHelper when one is given (as M(devfleet.claude_code.api_key_helper) does, else as
