@@ -432,6 +432,8 @@ class UserPlan(object):
         if entry.get('adc'):
             self.adc = _validated(ADC_VALIDATOR, entry['adc'], where + '.adc')
             if self.adc['state'] == 'present':
+                if not adc.HAS_GOOGLE_AUTH:
+                    raise InputError('%s.adc: %s' % (where, missing_required_lib('google-auth')))
                 self.adc_info = adc.parse_credentials(self.adc['credentials'])
                 adc.check_structure(self.adc_info, self.adc['quota_project_id'])
 
@@ -446,8 +448,6 @@ class UserPlan(object):
             result.setdefault('aws_profiles', []).append(outcome)
         if self.adc is not None:
             params = dict(self.adc, user=self.name, backup=backup)
-            if params['state'] == 'present' and not adc.HAS_GOOGLE_AUTH:
-                module.fail_json(msg=missing_required_lib('google-auth'), exception=adc.GOOGLE_AUTH_IMPORT_ERROR)
             target = adc.AdcFile(module, params)
             if params['state'] == 'present':
                 target.present(self.adc_info)
