@@ -112,15 +112,15 @@ options:
       aws_profiles:
         description:
           - AWS profiles to write into the user's C(~/.aws/config) and C(~/.aws/credentials), each with the options
-            of M(devfleet.claude_code.aws_profile) except C(user), C(config_file), C(credentials_file) and
-            C(backup).
+            of M(devfleet.claude_code.aws_profile) except C(user), C(config_file) and C(credentials_file)
+            (C(backup) is on when it is on here or in O(backup)).
         type: list
         elements: dict
         default: []
       adc:
         description:
           - The user's Google Application Default Credentials, with the options of M(devfleet.claude_code.gcloud_adc)
-            except C(user) and C(backup).
+            except C(user) (C(backup) is on when it is on here or in O(backup)).
         type: dict
         default: {}
       vertex_from_adc:
@@ -145,6 +145,11 @@ options:
         description: The drop-in's name under C(managed-settings.d).
         type: str
         required: true
+      state:
+        description: V(absent) removes the drop-in (the other suboptions are then ignored).
+        type: str
+        choices: [present, absent]
+        default: present
       env:
         description: As O(users[].env).
         type: dict
@@ -283,7 +288,6 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils import _gcloud_adc as adc
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
     PROFILE_MUTUALLY_EXCLUSIVE,
     PROFILE_REQUIRED_BY,
@@ -313,8 +317,8 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 
 # Options of the single-purpose modules that this module fills in itself, per user.
 HELPER_OWN = ('scope', 'user', 'config_dir', 'dropin', 'env', 'settings', 'backup')
-PROFILE_OWN = ('user', 'config_file', 'credentials_file', 'backup')
-ADC_OWN = ('user', 'backup')
+PROFILE_OWN = ('user', 'config_file', 'credentials_file')
+ADC_OWN = ('user',)
 AWS_SECRET_OPTIONS = ('access_key_id', 'secret_access_key', 'session_token')
 
 
@@ -334,8 +338,17 @@ PROFILE_VALIDATOR = ArgumentSpecValidator(_spec_without(profile_argument_spec(),
                                           mutually_exclusive=PROFILE_MUTUALLY_EXCLUSIVE,
                                           required_together=PROFILE_REQUIRED_TOGETHER,
                                           required_by=PROFILE_REQUIRED_BY)
-ADC_VALIDATOR = ArgumentSpecValidator(_spec_without(adc.adc_argument_spec(), ADC_OWN),
-                                      required_if=[('state', 'present', ['credentials'])])
+_ADC = {}
+
+
+def adc():
+    """The ADC module_utils, imported only when a user has ADC: it imports google-auth, which costs every host."""
+    if not _ADC:
+        from ansible_collections.devfleet.claude_code.plugins.module_utils import _gcloud_adc
+        _ADC['module'] = _gcloud_adc
+        _ADC['validator'] = ArgumentSpecValidator(_spec_without(_gcloud_adc.adc_argument_spec(), ADC_OWN),
+                                                  required_if=[('state', 'present', ['credentials'])])
+    return _ADC['module']
 
 
 def _validated(validator, params, where):
@@ -352,8 +365,8 @@ def _credentials_secrets(value):
         return []
     values = [value] if isinstance(value, str) else []  # the JSON string form: the whole string is secret
     try:
-        values.extend(adc.secret_values(adc.parse_credentials(value)))
-    except adc.AdcError:
+        values.extend(adc().secret_values(adc().parse_credentials(value)))
+    except adc().AdcError:
         pass  # reported by validation, without the value
     return values
 
@@ -430,29 +443,36 @@ class UserPlan(object):
         self.adc = None
         self.adc_info = None
         if entry.get('adc'):
-            self.adc = _validated(ADC_VALIDATOR, entry['adc'], where + '.adc')
+            adc()
+            self.adc = _validated(_ADC['validator'], entry['adc'], where + '.adc')
             if self.adc['state'] == 'present':
-                if not adc.HAS_GOOGLE_AUTH:
+                if not adc().HAS_GOOGLE_AUTH:
                     raise InputError('%s.adc: %s' % (where, missing_required_lib('google-auth')))
-                self.adc_info = adc.parse_credentials(self.adc['credentials'])
-                adc.check_structure(self.adc_info, self.adc['quota_project_id'])
+                try:
+                    self.adc_info = adc().parse_credentials(self.adc['credentials'])
+                    adc().check_structure(self.adc_info, self.adc['quota_project_id'])
+                except adc().AdcError as exc:
+                    raise InputError('%s.adc: %s' % (where, exc))
 
     def run(self, policy, backup, diffs):
         module = self.module
         result = dict(name=self.name, changed=False)
         for params in self.profiles:
-            params = dict(params, user=self.name, backup=backup)
+            params = dict(params, user=self.name, backup=params['backup'] or backup)
             outcome = write_profile(params, check_mode=module.check_mode, diff=module._diff)
             diffs.extend(outcome.pop('diff', []))
             result['changed'] |= outcome['changed']
             result.setdefault('aws_profiles', []).append(outcome)
         if self.adc is not None:
-            params = dict(self.adc, user=self.name, backup=backup)
-            target = adc.AdcFile(module, params)
-            if params['state'] == 'present':
-                target.present(self.adc_info)
-            else:
-                target.absent()
+            params = dict(self.adc, user=self.name, backup=self.adc['backup'] or backup)
+            target = adc().AdcFile(module, params)
+            try:
+                if params['state'] == 'present':
+                    target.present(self.adc_info)
+                else:
+                    target.absent()
+            except adc().AdcError as exc:
+                raise InputError('%s.adc: %s' % (self.where, exc))
             outcome = target.result
             if 'diff' in outcome:
                 diffs.append(outcome.pop('diff'))
@@ -494,6 +514,16 @@ class UserPlan(object):
 
 def write_managed(module, managed, policy, backup, diffs):
     env, settings = managed['env'], managed['settings']
+    if managed['state'] == 'absent':
+        target = resolve_target(scope='managed', dropin=managed['dropin'])
+        outcome = target.managed_file().remove(check_mode=module.check_mode, backup=backup)
+        if module._diff and outcome['changed']:
+            diffs.append(dict(before_header=outcome['path'], after_header=outcome['path'],
+                              before='<%d bytes, removed>\n' % len(outcome['before'] or b''), after=''))
+        result = dict(changed=outcome['changed'], path=outcome['path'], state='absent')
+        if outcome['backup_file']:
+            result['backup_file'] = outcome['backup_file']
+        return result
     if managed['api_key_helper']:
         params = dict(_validated(HELPER_VALIDATOR, managed['api_key_helper'], 'managed.api_key_helper'),
                       scope='managed', user=None, config_dir=None, dropin=managed['dropin'], env=env,
@@ -535,6 +565,7 @@ def main():
         )),
         managed=dict(type='dict', options=dict(
             dropin=dict(type='str', required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
             env=dict(type='dict', default={}),
             settings=dict(type='dict', default={}),
             api_key_helper=dict(type='dict', default={}),
@@ -564,7 +595,7 @@ def main():
         if params['managed'] is not None:
             result['managed'] = write_managed(module, params['managed'], policy, params['backup'], diffs)
             result['changed'] |= result['managed'].pop('changed')
-    except (InputError, IniError, adc.AdcError, HelperError, SettingsError, UnsafePathError) as exc:
+    except (InputError, IniError, HelperError, SettingsError, UnsafePathError) as exc:
         module.fail_json(msg=str(exc), **result)
     except OSError as exc:
         module.fail_json(msg='%s: %s' % (exc.filename or 'claude_code_host', exc.strerror or exc), **result)
