@@ -23,7 +23,7 @@ description:
     M(devfleet.claude_code.claude_settings) does). Credentials are written before the settings that point at them.
   - The same code writes the same files as those modules, which stay usable one by one; this module only saves
     the round trips. Every option of every user is checked before the first file is written.
-  - Secret values (secret C(env) values, O(users[].api_key_helper.key), static AWS keys, secret fields of ADC
+  - Secret values (secret C(env) values, the C(key) of O(users[].api_key_helper), static AWS keys, secret fields of ADC
     credentials) never appear in results, diffs, C(-vvv) output or the host's syslog.
 author:
   - devfleet.claude_code contributors (@devfleet)
@@ -170,8 +170,6 @@ notes:
   - Supports Linux and macOS hosts.
   - Needs root (C(become=true)) to write for other users.
 seealso:
-  - role: devfleet.claude_code.claude_code
-    description: Calls this module once per host.
   - module: devfleet.claude_code.claude_settings
   - module: devfleet.claude_code.api_key_helper
   - module: devfleet.claude_code.aws_profile
@@ -557,7 +555,8 @@ def main():
             config_dir=dict(type='str'),
             env=dict(type='dict', default={}),
             settings=dict(type='dict', default={}),
-            api_key_helper=dict(type='dict', default={}),
+            # no_log=False: the key in it is masked value by value (secret_values), not the whole option
+            api_key_helper=dict(type='dict', default={}, no_log=False),
             aws_profiles=dict(type='list', elements='dict', default=[]),
             adc=dict(type='dict', default={}),
             vertex_from_adc=dict(type='bool', default=False),
@@ -568,7 +567,7 @@ def main():
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             env=dict(type='dict', default={}),
             settings=dict(type='dict', default={}),
-            api_key_helper=dict(type='dict', default={}),
+            api_key_helper=dict(type='dict', default={}, no_log=False),
         )),
         backup=dict(type='bool', default=False),
     )
