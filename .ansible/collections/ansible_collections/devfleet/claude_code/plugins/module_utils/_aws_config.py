@@ -1,0 +1,771 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devfleet.claude_code contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""AWS shared config and credentials files (~/.aws/config, ~/.aws/credentials). Private to the collection.
+
+configparser cannot be used to edit these files: it drops comments, blank lines and the order and
+spelling of what it does not understand. IniFile is a small line-based editor instead. It parses a file
+the way the AWS SDKs do (Python's RawConfigParser as botocore configures it: ``=`` or ``:`` between key
+and value, full-line ``#``/``;`` comments, no inline comments, keys case-insensitive, values continued on
+deeper-indented lines, which botocore reads as nested sections such as ``s3 =``), and changes only the
+lines of the keys and sections it is asked to change. Every other line stays byte for byte.
+
+A file the SDKs would refuse (duplicate sections or keys, a key before any section, a line that is
+neither) is refused here too, with the line number, so that nothing is written on top of it.
+
+Section naming, as the SDKs read it:
+
+* config file: ``[default]`` for the default profile, ``[profile NAME]`` for the others,
+  ``[sso-session NAME]`` for SSO sessions. botocore splits these headers with shlex, so
+  ``[profile  NAME]`` (two spaces) names the same profile.
+* credentials file: ``[NAME]`` for every profile, ``[default]`` included; ``[profile NAME]`` there is NOT
+  read by the SDKs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user, read_file
+
+REDACTED = '<secret>'
+REDACTED_CHANGED = '<secret, changed>'
+
+# keys whose values are secret wherever they are (both files, every section)
+SECRET_KEYS = frozenset(('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_security_token'))
+CREDENTIAL_KEYS = ('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token')
+
+NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@+-]*$')
+KEY = re.compile(r'^[a-z][a-z0-9_]*$')
+_SECTION = re.compile(r'\[(?P<header>.+)\]')  # configparser's SECTCRE, matched on the stripped line
+_OPTION = re.compile(r'(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$')  # configparser's OPTCRE
+_COMMENT_PREFIXES = ('#', ';')
+NESTED_INDENT = '  '
+
+
+class IniError(ValueError):
+    """A file the SDKs would not read, or input that cannot be written. The message is for the user."""
+
+
+def _is_secret_key(key):
+    return key in SECRET_KEYS or 'secret' in key or key.endswith('_token')
+
+
+class _Entry(object):
+    __slots__ = ('key', 'start', 'end', 'value', 'lineno')
+
+    def __init__(self, key, start, value):
+        self.key = key          # lower-cased, as configparser's optionxform makes it
+        self.start = start      # index of the "key = value" line
+        self.end = start + 1    # one past the last continuation line
+        self.value = [value]    # first-line value, then continuation lines ('' for blank lines)
+        self.lineno = start + 1
+
+    def text(self):
+        """The value as configparser returns it (continuation lines joined with newlines)."""
+        lines = list(self.value)
+        while len(lines) > 1 and lines[-1] == '':
+            lines.pop()
+        return '\n'.join(lines)
+
+    def nested(self):
+        """The value as botocore reads an indented block: a dict, or None when it is a plain value."""
+        if self.value[0] != '' or len(self.value) < 2:
+            return None
+        parsed = {}
+        for line in self.value[1:]:
+            if not line:
+                continue
+            if '=' not in line:
+                return None
+            key, value = line.split('=', 1)
+            parsed[key.strip()] = value.strip()
+        return parsed
+
+
+class _Section(object):
+    __slots__ = ('header', 'start', 'entries')
+
+    def __init__(self, header, start):
+        self.header = header    # the text between the brackets, as configparser keeps it
+        self.start = start      # index of the header line
+        self.entries = []
+
+    @property
+    def content_end(self):
+        """One past the last line that belongs to the section (its header or its last key)."""
+        return self.entries[-1].end if self.entries else self.start + 1
+
+    def entry(self, key):
+        for entry in self.entries:
+            if entry.key == key:
+                return entry
+        return None
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+class IniFile(object):
+    """A config or credentials file as lines, with just enough structure to edit it in place."""
+
+    def __init__(self, text='', path='the file', bom=False):
+        self.path = path
+        self.bom = bom  # a UTF-8 byte order mark the file started with (kept, so no change means no write)
+        self.lines = text.splitlines(True)
+        self.newline = '\r\n' if self.lines and self.lines[0].endswith('\r\n') else '\n'
+        self._parse()
+
+    @classmethod
+    def from_bytes(cls, data, path='the file'):
+        if data is None:
+            return cls('', path)
+        bom = data.startswith(b'\xef\xbb\xbf')
+        try:
+            text = data[3:].decode('utf-8') if bom else data.decode('utf-8')
+        except UnicodeDecodeError as exc:
+            raise IniError('%s is not UTF-8 text (byte %d); fix or remove it, it was left untouched' % (path, exc.start))
+        return cls(text, path, bom)
+
+    def text(self):
+        return ''.join(self.lines)
+
+    def to_bytes(self):
+        return (b'\xef\xbb\xbf' if self.bom else b'') + self.text().encode('utf-8')
+
+    # -- parsing ----------------------------------------------------------------------------------
+    def _error(self, index, what):
+        return IniError('%s line %d: %s; the AWS SDKs cannot read this file either. Fix it (or remove it); '
+                        'it was left untouched' % (self.path, index + 1, what))
+
+    def _parse(self):
+        self.sections = []
+        seen_sections = {}
+        current = None
+        entry = None          # the entry whose value may continue on the next lines
+        indent_level = 0
+        for index, line in enumerate(self.lines):
+            stripped = line.strip()
+            if not stripped or stripped.startswith(_COMMENT_PREFIXES):
+                if entry is not None and not stripped:
+                    entry.value.append('')  # kept only if a continuation line follows
+                continue
+            level = _indent(line)
+            if entry is not None and level > indent_level:
+                # a continuation line: blank lines met meanwhile become part of the value, comments do not
+                entry.value.append(stripped)
+                entry.end = index + 1
+                continue
+            if entry is not None:
+                while len(entry.value) > 1 and entry.value[-1] == '':
+                    entry.value.pop()
+                entry = None
+            indent_level = level
+            match = _SECTION.match(stripped)
+            if match:
+                header = match.group('header')
+                if header in seen_sections:
+                    raise self._error(index, 'section [%s] appears again (first on line %d)'
+                                      % (header, seen_sections[header].start + 1))
+                current = _Section(header, index)
+                seen_sections[header] = current
+                self.sections.append(current)
+                continue
+            if current is None:
+                raise self._error(index, 'a key before the first [section]')
+            match = _OPTION.match(stripped)
+            if not match or not match.group('option').strip():
+                raise self._error(index, 'neither a [section], a "key = value" line nor a comment')
+            key = match.group('option').rstrip().lower()
+            duplicate = current.entry(key)
+            if duplicate is not None:
+                raise self._error(index, 'key %s appears twice in [%s] (first on line %d)'
+                                  % (key, current.header, duplicate.lineno))
+            entry = _Entry(key, index, match.group('value').strip())
+            current.entries.append(entry)
+        if entry is not None:
+            while len(entry.value) > 1 and entry.value[-1] == '':
+                entry.value.pop()
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def find(self, header):
+        """The section with exactly this header text, or None."""
+        for section in self.sections:
+            if section.header == header:
+                return section
+        return None
+
+    def find_named(self, kind, name):
+        """Sections that botocore reads as ``[kind name]`` (shlex-split), e.g. every spelling of a profile."""
+        found = []
+        for section in self.sections:
+            try:
+                parts = shlex.split(section.header)
+            except ValueError:
+                continue
+            if parts == [kind, name]:
+                found.append(section)
+        return found
+
+    def get(self, header):
+        """{key: value} of a section (nested values as dicts), or None when it is missing."""
+        section = self.find(header)
+        if section is None:
+            return None
+        out = {}
+        for entry in section.entries:
+            nested = entry.nested()
+            out[entry.key] = nested if nested is not None else entry.text()
+        return out
+
+    def headers(self):
+        return [section.header for section in self.sections]
+
+    # -- edits ------------------------------------------------------------------------------------
+    def _render(self, key, value, indent=''):
+        nl = self.newline
+        if isinstance(value, dict):
+            lines = ['%s%s =%s' % (indent, key, nl)]
+            for sub in value:
+                lines.append('%s%s%s = %s%s' % (indent, NESTED_INDENT, sub, value[sub], nl))
+            return lines
+        return ['%s%s = %s%s' % (indent, key, value, nl)]
+
+    def _ensure_trailing_newline(self):
+        if self.lines and not self.lines[-1].endswith(('\n', '\r')):
+            self.lines[-1] += self.newline
+
+    def add_section(self, header):
+        """Append an empty section at the end of the file (after a blank line); return it."""
+        if self.find(header) is not None:
+            return self.find(header)
+        self._ensure_trailing_newline()
+        if self.lines and self.lines[-1].strip():
+            self.lines.append(self.newline)
+        self.lines.append('[%s]%s' % (header, self.newline))
+        self._parse()
+        return self.find(header)
+
+    def set(self, header, key, value):
+        """Set key to value (a string, or a dict for a nested block) in a section, adding the section
+        when it is missing. Returns True when the file changed."""
+        check_value(key, value)
+        section = self.find(header) or self.add_section(header)
+        entry = section.entry(key)
+        if entry is not None:
+            if isinstance(value, dict):
+                if entry.nested() == dict((k, str(v)) for k, v in value.items()):
+                    return False
+            elif entry.nested() is None and entry.text() == value:
+                return False
+            indent = self.lines[entry.start][:_indent(self.lines[entry.start])]
+            self.lines[entry.start:entry.end] = self._render(key, value, indent)
+        else:
+            self._ensure_trailing_newline()
+            at = section.content_end
+            indent = ''
+            if section.entries:
+                first = self.lines[section.entries[0].start]
+                indent = first[:_indent(first)]
+            if at == len(self.lines) and at > 0 and not self.lines[at - 1].endswith(('\n', '\r')):
+                self.lines[at - 1] += self.newline
+            self.lines[at:at] = self._render(key, value, indent)
+        self._parse()
+        return True
+
+    def remove(self, header, key):
+        """Remove a key from a section. Returns True when the file changed."""
+        section = self.find(header)
+        entry = section.entry(key) if section is not None else None
+        if entry is None:
+            return False
+        del self.lines[entry.start:entry.end]
+        self._parse()
+        return True
+
+    def remove_section(self, header):
+        """Remove a section: its header, its keys and the comments between them. Comments and blank lines
+        after its last key are kept (they usually introduce the next section). Returns True on change."""
+        section = self.find(header)
+        if section is None:
+            return False
+        start, end = section.start, section.content_end
+        # do not leave two blank lines where the section was
+        if start > 0 and not self.lines[start - 1].strip() and (end >= len(self.lines) or not self.lines[end].strip()):
+            start -= 1
+        del self.lines[start:end]
+        while self.lines and not self.lines[0].strip() and start == 0:
+            del self.lines[0]
+        self._parse()
+        return True
+
+    def redacted(self, other=None):
+        """The text with every secret value replaced by <secret> (<secret, changed> when it differs from
+        the same key in other, the file before), for diffs."""
+        lines = list(self.lines)
+        for section in self.sections:
+            before = other.get(section.header) if other is not None else None
+            for entry in section.entries:
+                if not _is_secret_key(entry.key):
+                    continue
+                changed = other is not None and (before or {}).get(entry.key) != entry.text()
+                line = self.lines[entry.start]
+                match = _OPTION.match(line.strip())
+                prefix = line[:_indent(line)] + match.group('option').rstrip() + ' ' + match.group('vi') + ' '
+                ending = line[len(line.rstrip('\r\n')):]
+                lines[entry.start] = prefix + (REDACTED_CHANGED if changed else REDACTED) + ending
+                for index in range(entry.start + 1, entry.end):
+                    lines[index] = ''
+        return ''.join(lines)
+
+
+def check_value(key, value):
+    """Refuse what the SDKs would read back differently, or that would inject lines into the file."""
+    if not isinstance(key, str) or not KEY.match(key):
+        raise IniError('%r is not a valid key name (lower-case letters, digits and "_")' % (key,))
+    values = value.items() if isinstance(value, dict) else [(None, value)]
+    for sub, text in values:
+        where = key if sub is None else '%s.%s' % (key, sub)
+        if sub is not None and (not isinstance(sub, str) or not KEY.match(sub)):
+            raise IniError('%r is not a valid key name in %s (lower-case letters, digits and "_")' % (sub, key))
+        if not isinstance(text, str):
+            raise IniError('%s must be a string, got %s' % (where, type(text).__name__))
+        if '\n' in text or '\r' in text:
+            raise IniError('%s must be a single line; it contains a line break' % where)
+        if text != text.strip():
+            raise IniError('%s starts or ends with white space, which the SDKs strip: remove it' % where)
+        if not text:
+            raise IniError('%s is empty' % where)
+        if sub is not None and '=' in sub:
+            raise IniError('%s: "=" is not allowed in a nested key' % where)
+
+
+def check_name(name, what='profile'):
+    if not isinstance(name, str) or not NAME.match(name):
+        raise IniError('%s name %r is not supported: use letters, digits and "_", ".", "@", "+", "-" '
+                       '(starting with a letter or digit)' % (what, name))
+    return name
+
+
+def config_header(profile):
+    """The config-file section of a profile: [default] or [profile NAME]."""
+    return 'default' if profile == 'default' else 'profile %s' % profile
+
+
+def sso_session_header(name):
+    return 'sso-session %s' % name
+
+
+def find_config_profile(ini, profile):
+    """The config-file section of a profile, refusing spellings that botocore would read ambiguously.
+
+    Returns the section or None. [profile default] is read as the default profile as well; when it exists
+    alongside [default] the SDKs pick one by file order, so that is refused.
+    """
+    if profile == 'default':
+        sections = ([ini.find('default')] if ini.find('default') else []) + ini.find_named('profile', 'default')
+    else:
+        sections = ini.find_named('profile', profile)
+    if len(sections) > 1:
+        where = ', '.join('[%s] line %d' % (section.header, section.start + 1) for section in sections)
+        raise IniError('%s has profile %s in %d sections (%s); the SDKs would use only one of them. '
+                       'Merge them by hand first; the file was left untouched'
+                       % (ini.path, profile, len(sections), where))
+    return sections[0] if sections else None
+
+
+def find_sso_session(ini, name):
+    sections = ini.find_named('sso-session', name)
+    if len(sections) > 1:
+        raise IniError('%s has sso-session %s in %d sections; merge them by hand first; the file was left '
+                       'untouched' % (ini.path, name, len(sections)))
+    return sections[0] if sections else None
+
+
+class SectionChange(object):
+    """What one task wants in one section: keys to set (str or dict), keys to remove, or the section gone.
+
+    exclusive: the section ends with exactly the keys of ``values`` (others removed).
+    drop_if_empty: remove the section when no key is left in it (credentials sections).
+    """
+
+    def __init__(self, values=None, remove=(), exclusive=False, absent=False, drop_if_empty=False,
+                 create=True):
+        self.values = values or {}
+        self.remove = tuple(remove)
+        self.exclusive = exclusive
+        self.absent = absent
+        self.drop_if_empty = drop_if_empty
+        self.create = create
+
+    def apply(self, ini, header):
+        """Apply to an IniFile in place; return the keys that changed (sorted)."""
+        before = ini.get(header)
+        if self.absent:
+            ini.remove_section(header)
+            return sorted(before) if before is not None else []
+        if before is None and not self.values:
+            return []
+        if before is None and not self.create:
+            return []
+        for key, value in self.values.items():
+            ini.set(header, key, value)
+        current = ini.get(header) or {}
+        doomed = list(self.remove)
+        if self.exclusive:
+            doomed.extend(key for key in current if key not in self.values)
+        for key in doomed:
+            ini.remove(header, key)
+        if self.drop_if_empty and not ini.get(header):
+            ini.remove_section(header)
+        after = ini.get(header)
+        before, after = before or {}, after or {}
+        return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+# -- one profile, as the aws_profile module manages it ---------------------------------------------------
+
+# option name -> config-file key, in the order new keys are written
+PROFILE_OPTIONS = (
+    'region', 'output',
+    'sso_session', 'sso_account_id', 'sso_role_name',
+    'credential_process',
+    'role_arn', 'source_profile', 'credential_source', 'web_identity_token_file', 'role_session_name',
+    'external_id', 'duration_seconds', 'mfa_serial',
+)
+SSO_SESSION_OPTIONS = ('sso_start_url', 'sso_region', 'sso_registration_scopes')
+STATIC_KEY_OPTIONS = (('access_key_id', 'aws_access_key_id'), ('secret_access_key', 'aws_secret_access_key'),
+                      ('session_token', 'aws_session_token'))
+CREDENTIAL_SOURCES = ('Environment', 'Ec2InstanceMetadata', 'EcsContainer')
+OUTPUTS = ('json', 'yaml', 'yaml-stream', 'text', 'table')
+REGION = re.compile(r'^[a-z]{2,}(-[a-z]+)+-\d+$')
+ACCOUNT_ID = re.compile(r'^\d{12}$')
+ROLE_ARN = re.compile(r'^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$')
+SESSION_NAME = re.compile(r'^[\w+=,.@-]{2,64}$')
+# keys that extra must not set, and where they belong instead
+_EXTRA_REFUSED = dict(
+    [(key, 'it belongs in the credentials file: use the %s option' % option) for option, key in STATIC_KEY_OPTIONS]
+    + [('aws_security_token', 'it belongs in the credentials file: use the session_token option')]
+    + [(key, 'use the %s option' % key) for key in PROFILE_OPTIONS]
+    + [(key, 'it belongs in the [sso-session] section: use the %s option with sso_session' % key)
+       for key in ('sso_registration_scopes',)]
+)
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+class ProfileSpec(object):
+    """One profile as the aws_profile module was asked to make it, validated.
+
+    config: {key: value, '' removes}, sso_session section values, credentials values; all strings.
+    """
+
+    def __init__(self, params):
+        self.name = check_name(params['name'])
+        self.state = params.get('state') or 'present'
+        self.exclusive = bool(params.get('exclusive'))
+        self.config = {}
+        self.session = {}
+        self.credentials = {}
+        self.session_name = None
+        if self.state == 'present':
+            self._validate(params)
+
+    def _validate(self, params):
+        for option in PROFILE_OPTIONS:
+            value = params.get(option)
+            if value is not None:
+                self.config[option] = _text(value)
+        legacy_sso = params.get('sso_start_url') is not None and not params.get('sso_session')
+        for option in SSO_SESSION_OPTIONS:
+            value = params.get(option)
+            if value is None:
+                continue
+            if option == 'sso_registration_scopes':
+                if legacy_sso or not params.get('sso_session'):
+                    raise IniError('sso_registration_scopes needs sso_session: only [sso-session] sections have '
+                                   'registration scopes')
+                value = ','.join(str(scope).strip() for scope in value)
+            if legacy_sso:
+                self.config[option] = _text(value)
+            else:
+                self.session[option] = _text(value)
+        for option, key in STATIC_KEY_OPTIONS:
+            value = params.get(option)
+            if value is not None:
+                self.credentials[key] = value
+        extra = params.get('extra') or {}
+        for key, value in extra.items():
+            if key in _EXTRA_REFUSED:
+                raise IniError('extra: %s is not allowed here; %s' % (key, _EXTRA_REFUSED[key]))
+            if value is None:
+                self.config[key] = ''
+            elif isinstance(value, dict):
+                self.config[key] = dict((sub, _text(item)) for sub, item in value.items())
+            elif isinstance(value, (list, tuple)):
+                raise IniError('extra: %s must be a string, a number, a boolean or a dict of those' % key)
+            else:
+                self.config[key] = _text(value)
+        self.session_name = self.config.get('sso_session') or None
+        if self.session_name:
+            check_name(self.session_name, 'sso_session')
+        self._check_values(legacy_sso)
+
+    def _check_values(self, legacy_sso):
+        config, given = self.config, dict((k, v) for k, v in self.config.items() if v != '')
+        region = given.get('region')
+        if region and not REGION.match(region):
+            raise IniError('region %r is not an AWS region name such as us-west-2' % region)
+        for option in ('sso_region',):
+            value = self.session.get(option) or given.get(option)
+            if value and not REGION.match(value):
+                raise IniError('%s %r is not an AWS region name such as us-east-1' % (option, value))
+        if given.get('output') and given['output'] not in OUTPUTS:
+            raise IniError('output must be one of %s, got %r' % (', '.join(OUTPUTS), given['output']))
+        if given.get('sso_account_id') and not ACCOUNT_ID.match(given['sso_account_id']):
+            raise IniError('sso_account_id must be the 12 digits of an AWS account, quoted so YAML keeps leading '
+                           'zeros, got %r' % given['sso_account_id'])
+        if given.get('role_arn') and not ROLE_ARN.match(given['role_arn']):
+            raise IniError('role_arn %r is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)' % given['role_arn'])
+        if given.get('role_session_name') and not SESSION_NAME.match(given['role_session_name']):
+            raise IniError('role_session_name must be 2 to 64 characters of letters, digits and "+=,.@_-"')
+        if given.get('credential_source') and given['credential_source'] not in CREDENTIAL_SOURCES:
+            raise IniError('credential_source must be one of %s' % ', '.join(CREDENTIAL_SOURCES))
+        if given.get('duration_seconds'):
+            try:
+                seconds = int(given['duration_seconds'])
+            except ValueError:
+                seconds = 0
+            if not 900 <= seconds <= 43200:
+                raise IniError('duration_seconds must be between 900 and 43200, got %r' % given['duration_seconds'])
+        if given.get('source_profile') is not None:
+            check_name(given['source_profile'], 'source_profile')
+        sources = [key for key in ('source_profile', 'credential_source', 'web_identity_token_file') if key in given]
+        if given.get('role_arn') and not sources:
+            raise IniError('role_arn needs one of source_profile, credential_source or web_identity_token_file: '
+                           'the credentials that assume the role')
+        if len(sources) > 1:
+            raise IniError('%s are mutually exclusive: the SDKs refuse a profile with more than one' % ', '.join(sources))
+        for key in ('source_profile', 'credential_source', 'web_identity_token_file', 'role_session_name',
+                    'external_id', 'duration_seconds', 'mfa_serial'):
+            if key in given and not given.get('role_arn'):
+                raise IniError('%s is only used with role_arn' % key)
+        kinds = []
+        if given.get('role_arn'):
+            kinds.append('role_arn')
+        if given.get('sso_session') or legacy_sso:
+            kinds.append('sso')
+        if given.get('credential_process'):
+            kinds.append('credential_process')
+        if self.credentials.get('aws_access_key_id') and not (
+                given.get('role_arn') and given.get('source_profile') == self.name):
+            kinds.append('static keys')
+        if len(kinds) > 1:
+            raise IniError('a profile takes its credentials from one source, got %s. (Static keys go with role_arn '
+                           'only when source_profile is the profile itself.)' % ' and '.join(kinds))
+        if self.credentials:
+            if not (self.credentials.get('aws_access_key_id') and self.credentials.get('aws_secret_access_key')):
+                raise IniError('access_key_id and secret_access_key go together (session_token is optional)')
+            for key, value in self.credentials.items():
+                check_value(key, value)
+        if legacy_sso:
+            missing = [key for key in ('sso_region', 'sso_account_id', 'sso_role_name') if not given.get(key)]
+            if missing:
+                raise IniError('sso_start_url without sso_session is the legacy SSO profile format, which needs %s '
+                               'as well; better, give sso_session to write an [sso-session] section'
+                               % ', '.join(missing))
+        elif self.session and not self.session_name:
+            raise IniError('%s describe an [sso-session] section: give sso_session, its name'
+                           % ', '.join(sorted(self.session)))
+        if bool(given.get('sso_account_id')) != bool(given.get('sso_role_name')):
+            raise IniError('sso_account_id and sso_role_name go together: the account and the role to get '
+                           'credentials for')
+        if given.get('sso_account_id') and not (given.get('sso_session') or legacy_sso):
+            raise IniError('sso_account_id and sso_role_name need sso_session (or the legacy sso_start_url)')
+        for key, value in config.items():
+            if value != '':
+                check_value(key, value)
+        for key, value in self.session.items():
+            check_value(key, value)
+
+    # -- applying to files --------------------------------------------------------------------------
+    def apply_config(self, ini):
+        """Change the config file (an IniFile) in place; return ['[section] key', ...] that changed."""
+        changed = []
+        existing = find_config_profile(ini, self.name)
+        header = existing.header if existing is not None else config_header(self.name)
+        if self.state == 'absent':
+            keys = SectionChange(absent=True).apply(ini, header)
+            return ['[%s] %s' % (header, key) for key in keys]
+        if self.session_name:
+            session = find_sso_session(ini, self.session_name)
+            session_header = session.header if session is not None else sso_session_header(self.session_name)
+            current = ini.get(session_header) or {}
+            if not self.session.get('sso_start_url') and not current.get('sso_start_url'):
+                raise IniError('profile %s uses sso_session %s, which has no sso_start_url in %s: give sso_start_url '
+                               'and sso_region (the SSO portal of the session)'
+                               % (self.name, self.session_name, ini.path))
+            if not self.session.get('sso_region') and not current.get('sso_region'):
+                raise IniError('sso_session %s has no sso_region in %s: give sso_region (the region of the IAM '
+                               'Identity Center instance)' % (self.session_name, ini.path))
+            keys = SectionChange(self.session).apply(ini, session_header)
+            changed.extend('[%s] %s' % (session_header, key) for key in keys)
+        values = dict((key, value) for key, value in self.config.items() if value != '')
+        removed = [key for key, value in self.config.items() if value == '']
+        keys = SectionChange(values, removed, exclusive=self.exclusive).apply(ini, header)
+        changed.extend('[%s] %s' % (header, key) for key in keys)
+        return changed
+
+    def apply_credentials(self, ini):
+        """Change the credentials file in place; return ['[section] key', ...] that changed."""
+        header = self.name
+        if self.state == 'absent':
+            keys = SectionChange(absent=True).apply(ini, header)
+        else:
+            removed = [key for key, value in self.credentials.items() if value == '']
+            values = dict((key, value) for key, value in self.credentials.items() if value != '')
+            if self.exclusive:
+                # the role owns the profile: only the static keys given stay in its credentials section
+                current = ini.get(header) or {}
+                removed.extend(key for key in CREDENTIAL_KEYS if key in current and key not in values)
+            keys = SectionChange(values, removed, drop_if_empty=True, create=bool(values)).apply(ini, header)
+        return ['[%s] %s' % (header, key) for key in keys]
+
+    def config_view(self, ini):
+        section = find_config_profile(ini, self.name)
+        return ini.get(section.header) if section is not None else None
+
+    def session_view(self, ini):
+        if not self.session_name:
+            return None
+        section = find_sso_session(ini, self.session_name)
+        return ini.get(section.header) if section is not None else None
+
+
+# --- one profile in a user's two files (the aws_profile module; claude_code_host for many at once) ---------
+
+def profile_argument_spec():
+    """The aws_profile module's options (a fresh dict each call: callers may change it)."""
+    return dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        user=dict(type='str'),
+        config_file=dict(type='path'),
+        credentials_file=dict(type='path'),
+        exclusive=dict(type='bool', default=False),
+        region=dict(type='str'),
+        output=dict(type='str'),
+        sso_session=dict(type='str'),
+        sso_start_url=dict(type='str'),
+        sso_region=dict(type='str'),
+        sso_registration_scopes=dict(type='list', elements='str'),
+        sso_account_id=dict(type='str'),
+        sso_role_name=dict(type='str'),
+        credential_process=dict(type='str'),
+        role_arn=dict(type='str'),
+        source_profile=dict(type='str'),
+        credential_source=dict(type='str', choices=list(CREDENTIAL_SOURCES)),
+        role_session_name=dict(type='str'),
+        external_id=dict(type='str'),
+        duration_seconds=dict(type='int'),
+        mfa_serial=dict(type='str'),
+        web_identity_token_file=dict(type='str', no_log=False),
+        access_key_id=dict(type='str', no_log=True),
+        secret_access_key=dict(type='str', no_log=True),
+        session_token=dict(type='str', no_log=True),
+        extra=dict(type='dict', default={}),
+        backup=dict(type='bool', default=False),
+    )
+
+
+PROFILE_REQUIRED_ONE_OF = [('user', 'config_file')]
+PROFILE_MUTUALLY_EXCLUSIVE = [('source_profile', 'credential_source', 'web_identity_token_file')]
+PROFILE_REQUIRED_TOGETHER = [('access_key_id', 'secret_access_key'), ('sso_account_id', 'sso_role_name')]
+PROFILE_REQUIRED_BY = dict(session_token=['access_key_id', 'secret_access_key'], sso_registration_scopes=['sso_session'])
+
+
+class AwsFile(object):
+    """One of the two files: where it is, and how this task changes it."""
+
+    def __init__(self, path, uid, gid, apply):
+        self.path = path
+        self.managed = ManagedFile(path, 0o600, uid, gid, 0o700)
+        self.apply = apply
+        self.changed_keys = []
+        self.before = None
+        self.after = None
+
+    def plan(self):
+        """Apply the change in memory to the current content: raises on a file or input we cannot use."""
+        state = read_file(self.path)
+        self.render(state.data if state else None)
+
+    def render(self, data):
+        ini = IniFile.from_bytes(data, self.path)
+        self.before = IniFile(ini.text(), self.path, ini.bom)
+        self.changed_keys = self.apply(ini)
+        self.after = ini
+        new = ini.to_bytes()
+        if data is None and not new:
+            return None  # nothing to write and no file: do not create an empty one
+        return None if new == (data or b'') else new
+
+    def write(self, check_mode, backup):
+        return self.managed.update(self.render, check_mode=check_mode, backup=backup)
+
+
+def write_profile(params, check_mode=False, diff=False):
+    """Write one profile as the aws_profile module's params say; return its result.
+
+    Every error (IniError, UnsafePathError, OSError) is raised before the first write: files untouched.
+    """
+    spec = ProfileSpec(params)
+    uid = gid = -1
+    home = None
+    if params.get('user') is not None:
+        info = lookup_user(params['user'])
+        uid, gid, home = info.uid, info.gid, info.home
+    config_path = params.get('config_file') or os.path.join(home, '.aws', 'config')
+    credentials_path = params.get('credentials_file') or (os.path.join(home, '.aws', 'credentials') if home else None)
+    if spec.credentials and credentials_path is None:
+        raise IniError('static keys go to the credentials file: give credentials_file (or user)')
+    files = [AwsFile(config_path, uid, gid, spec.apply_config)]
+    if credentials_path is not None:
+        files.append(AwsFile(credentials_path, uid, gid, spec.apply_credentials))
+    for aws_file in files:
+        aws_file.plan()
+    outcomes = [aws_file.write(check_mode, params.get('backup')) for aws_file in files]
+
+    config, credentials = files[0], (files[1] if len(files) > 1 else None)
+    result = dict(
+        changed=any(outcome['changed'] for outcome in outcomes),
+        config_file=outcomes[0]['path'],
+        profile=spec.config_view(config.after),
+        credentials=sorted((credentials.after.get(spec.name) or {}) if credentials else {}),
+        changed_keys=config.changed_keys + (credentials.changed_keys if credentials else []),
+    )
+    if credentials is not None:
+        result['credentials_file'] = outcomes[1]['path']
+    if spec.session_name:
+        result['sso_session'] = spec.session_view(config.after)
+    backups = [outcome['backup_file'] for outcome in outcomes if outcome['backup_file']]
+    if backups:
+        result['backup_files'] = backups
+    if diff:
+        result['diff'] = []
+        for aws_file, outcome in zip(files, outcomes):
+            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
+            result['diff'].append(dict(before_header=header, after_header=outcome['path'],
+                                       before=aws_file.before.redacted(),
+                                       after=aws_file.after.redacted(aws_file.before)))
+    return result

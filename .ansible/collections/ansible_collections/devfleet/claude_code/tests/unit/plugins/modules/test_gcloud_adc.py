@@ -1,0 +1,158 @@
+# Copyright: (c) 2026, devfleet.claude_code contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.parameters import PASS_VARS
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.devfleet.claude_code.plugins.modules import gcloud_adc
+
+pytest.importorskip('google.auth')
+serialization = pytest.importorskip('cryptography.hazmat.primitives.serialization')
+rsa = pytest.importorskip('cryptography.hazmat.primitives.asymmetric.rsa')
+
+CLIENT_SECRET = 'unit-client-secret-5e1'
+REFRESH_TOKEN = '1//unit-refresh-token-77a'
+
+
+@pytest.fixture(scope='module')
+def pem():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def service_account(pem):
+    return {'type': 'service_account', 'project_id': 'unit-proj', 'private_key_id': 'abc123', 'private_key': pem,
+            'client_email': 'sa@unit-proj.iam.gserviceaccount.com', 'client_id': '1001',
+            'token_uri': 'https://oauth2.googleapis.com/token'}
+
+
+@pytest.fixture
+def host_log(monkeypatch):
+    """What the module logs to syslog/journald on the host."""
+    logged = []
+    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
+    return logged
+
+
+def run(args, capsys, tmp_path, diff=False, check=False):
+    args = dict(args, _ansible_diff=diff, _ansible_check_mode=check, _ansible_verbosity=4,
+                _ansible_remote_tmp=str(tmp_path / 'remote-tmp'), _ansible_keep_remote_files=False)
+    if 'inject_invocation' in PASS_VARS:
+        args['_ansible_inject_invocation'] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            gcloud_adc.main()
+    out = capsys.readouterr().out
+    return out, json.loads(out)
+
+
+def assert_no_key(raw, host_log, pem):
+    body = pem.splitlines()[1]
+    assert 'PRIVATE KEY' not in raw and body not in raw
+    assert all(body not in repr(entry) and 'PRIVATE KEY' not in repr(entry) for entry in host_log)
+
+
+def test_write_check_mode_idempotence(tmp_path, capsys, host_log, service_account, pem):
+    path = tmp_path / 'adc.json'
+    args = dict(path=str(path), credentials=service_account)
+    raw, result = run(args, capsys, tmp_path, check=True, diff=True)
+    assert result['changed'] and not path.exists()
+    assert json.loads(result['diff']['after'])['private_key'] == '<secret>'
+    raw, result = run(args, capsys, tmp_path, diff=True)
+    assert result['changed']
+    assert_no_key(raw, host_log, pem)
+    # public fields are shown, not masked as the rest of a no_log option would be
+    assert result['principal'] == 'sa@unit-proj.iam.gserviceaccount.com'
+    assert result['type'] == 'service_account' and result['project_id'] == 'unit-proj'
+    assert result['default_path'] is False and result['verified'] is False
+    # -vvv shows the invocation: the key is masked, the identifiers are not
+    shown = result['invocation']['module_args']['credentials']
+    assert shown['private_key'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert shown['client_email'] == 'sa@unit-proj.iam.gserviceaccount.com'
+    assert json.loads(path.read_text()) == service_account
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    mtime = os.stat(path).st_mtime_ns
+    raw, result = run(dict(args, credentials=json.dumps(service_account)), capsys, tmp_path)
+    assert not result['changed'] and result['fields_changed'] == []
+    assert os.stat(path).st_mtime_ns == mtime
+    assert_no_key(raw, host_log, pem)
+
+
+def test_secrets_of_a_json_string_are_masked_field_by_field(tmp_path, capsys, host_log):
+    path = tmp_path / 'adc.json'
+    info = {'type': 'authorized_user', 'client_id': 'unit.apps', 'client_secret': CLIENT_SECRET,
+            'refresh_token': REFRESH_TOKEN, 'quota_project_id': 'unit-quota'}
+    raw, result = run(dict(path=str(path), credentials=json.dumps(info)), capsys, tmp_path, diff=True)
+    assert result['changed'] and result['quota_project_id'] == 'unit-quota'
+    assert CLIENT_SECRET not in raw and REFRESH_TOKEN not in raw
+    assert all(CLIENT_SECRET not in repr(entry) and REFRESH_TOKEN not in repr(entry) for entry in host_log)
+    after = json.loads(result['diff']['after'])
+    assert after['client_secret'] == '<secret>' and after['client_id'] == 'unit.apps'
+    # rotating the refresh token shows that it changed, not what it is
+    info['refresh_token'] = '1//unit-rotated-token'
+    raw, result = run(dict(path=str(path), credentials=info), capsys, tmp_path, diff=True, check=True)
+    assert result['fields_changed'] == ['refresh_token']
+    assert json.loads(result['diff']['after'])['refresh_token'] == '<secret, changed>'
+    assert json.loads(result['diff']['before'])['refresh_token'] == '<secret>'
+    assert '1//unit-rotated-token' not in raw and REFRESH_TOKEN not in raw
+
+
+def test_errors_leave_the_file_untouched(tmp_path, capsys, host_log, service_account, pem):
+    path = tmp_path / 'adc.json'
+    path.write_text('{"keep": true}\n')
+    broken = dict(service_account, private_key=pem.replace('M', 'A', 40))
+    for credentials, message in ((broken, 'rejects the service_account credentials'),
+                                 (dict(service_account, type='oops'), '"type" must be one of'),
+                                 ('{"type": ', 'is not valid JSON')):
+        raw, result = run(dict(path=str(path), credentials=credentials), capsys, tmp_path)
+        assert result['failed'] and message in result['msg'] and 'nothing was written' in result['msg']
+        assert_no_key(raw, host_log, pem)
+        assert path.read_text() == '{"keep": true}\n'
+
+
+def test_unparseable_file_is_replaced_without_showing_it(tmp_path, capsys, service_account):
+    path = tmp_path / 'adc.json'
+    path.write_text('half a secret {')
+    raw, result = run(dict(path=str(path), credentials=service_account), capsys, tmp_path, diff=True)
+    assert result['changed']
+    assert result['diff']['before'] == '<not a JSON object: 15 bytes, not shown>\n'
+    assert 'half a secret' not in raw
+
+
+def test_absent(tmp_path, capsys, host_log, service_account, pem):
+    path = tmp_path / 'adc.json'
+    run(dict(path=str(path), credentials=service_account), capsys, tmp_path)
+    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path, check=True, diff=True)
+    assert result['changed'] and path.exists()
+    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path, diff=True)
+    assert result['changed'] and not path.exists()
+    assert json.loads(result['diff']['before'])['private_key'] == '<secret>'
+    assert_no_key(raw, host_log, pem)
+    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path)
+    assert not result['changed']
+
+
+def test_credentials_required_when_present(tmp_path, capsys):
+    raw, result = run(dict(path=str(tmp_path / 'adc.json')), capsys, tmp_path)
+    assert result['failed'] and 'credentials' in result['msg']
+
+
+def test_missing_google_auth_says_what_to_install(tmp_path, capsys, monkeypatch, service_account):
+    monkeypatch.setattr(gcloud_adc.adc, 'HAS_GOOGLE_AUTH', False)
+    raw, result = run(dict(path=str(tmp_path / 'adc.json'), credentials=service_account), capsys, tmp_path)
+    assert result['failed'] and 'google-auth' in result['msg']
+    assert not (tmp_path / 'adc.json').exists()
+    # removing needs no library
+    raw, result = run(dict(path=str(tmp_path / 'adc.json'), state='absent'), capsys, tmp_path)
+    assert not result.get('failed') and not result['changed']
