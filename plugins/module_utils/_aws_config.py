@@ -25,9 +25,11 @@ Section naming, as the SDKs read it:
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user, read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
     REDACTED,
     REDACTED_CHANGED,
@@ -688,3 +690,122 @@ class ProfileSpec(object):
             return None
         section = find_sso_session(ini, self.session_name)
         return ini.get(section.header) if section is not None else None
+
+
+# --- one profile in a user's two files (the aws_profile module; claude_code_host for many at once) ---------
+
+def profile_argument_spec():
+    """The aws_profile module's options (a fresh dict each call: callers may change it)."""
+    return dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        user=dict(type='str'),
+        config_file=dict(type='path'),
+        credentials_file=dict(type='path'),
+        exclusive=dict(type='bool', default=False),
+        region=dict(type='str'),
+        output=dict(type='str'),
+        sso_session=dict(type='str'),
+        sso_start_url=dict(type='str'),
+        sso_region=dict(type='str'),
+        sso_registration_scopes=dict(type='list', elements='str'),
+        sso_account_id=dict(type='str'),
+        sso_role_name=dict(type='str'),
+        credential_process=dict(type='str'),
+        role_arn=dict(type='str'),
+        source_profile=dict(type='str'),
+        credential_source=dict(type='str', choices=list(CREDENTIAL_SOURCES)),
+        role_session_name=dict(type='str'),
+        external_id=dict(type='str'),
+        duration_seconds=dict(type='int'),
+        mfa_serial=dict(type='str'),
+        web_identity_token_file=dict(type='str', no_log=False),
+        access_key_id=dict(type='str', no_log=True),
+        secret_access_key=dict(type='str', no_log=True),
+        session_token=dict(type='str', no_log=True),
+        extra=dict(type='dict', default={}),
+        backup=dict(type='bool', default=False),
+    )
+
+
+PROFILE_REQUIRED_ONE_OF = [('user', 'config_file')]
+PROFILE_MUTUALLY_EXCLUSIVE = [('source_profile', 'credential_source', 'web_identity_token_file')]
+PROFILE_REQUIRED_TOGETHER = [('access_key_id', 'secret_access_key'), ('sso_account_id', 'sso_role_name')]
+PROFILE_REQUIRED_BY = dict(session_token=['access_key_id', 'secret_access_key'], sso_registration_scopes=['sso_session'])
+
+
+class AwsFile(object):
+    """One of the two files: where it is, and how this task changes it."""
+
+    def __init__(self, path, uid, gid, apply):
+        self.path = path
+        self.managed = ManagedFile(path, 0o600, uid, gid, 0o700)
+        self.apply = apply
+        self.changed_keys = []
+        self.before = None
+        self.after = None
+
+    def plan(self):
+        """Apply the change in memory to the current content: raises on a file or input we cannot use."""
+        state = read_file(self.path)
+        self.render(state.data if state else None)
+
+    def render(self, data):
+        ini = IniFile.from_bytes(data, self.path)
+        self.before = IniFile(ini.text(), self.path, ini.bom)
+        self.changed_keys = self.apply(ini)
+        self.after = ini
+        new = ini.to_bytes()
+        if data is None and not new:
+            return None  # nothing to write and no file: do not create an empty one
+        return None if new == (data or b'') else new
+
+    def write(self, check_mode, backup):
+        return self.managed.update(self.render, check_mode=check_mode, backup=backup)
+
+
+def write_profile(params, check_mode=False, diff=False):
+    """Write one profile as the aws_profile module's params say; return its result.
+
+    Every error (IniError, UnsafePathError, OSError) is raised before the first write: files untouched.
+    """
+    spec = ProfileSpec(params)
+    uid = gid = -1
+    home = None
+    if params.get('user') is not None:
+        info = lookup_user(params['user'])
+        uid, gid, home = info.uid, info.gid, info.home
+    config_path = params.get('config_file') or os.path.join(home, '.aws', 'config')
+    credentials_path = params.get('credentials_file') or (os.path.join(home, '.aws', 'credentials') if home else None)
+    if spec.credentials and credentials_path is None:
+        raise IniError('static keys go to the credentials file: give credentials_file (or user)')
+    files = [AwsFile(config_path, uid, gid, spec.apply_config)]
+    if credentials_path is not None:
+        files.append(AwsFile(credentials_path, uid, gid, spec.apply_credentials))
+    for aws_file in files:
+        aws_file.plan()
+    outcomes = [aws_file.write(check_mode, params.get('backup')) for aws_file in files]
+
+    config, credentials = files[0], (files[1] if len(files) > 1 else None)
+    result = dict(
+        changed=any(outcome['changed'] for outcome in outcomes),
+        config_file=outcomes[0]['path'],
+        profile=redact_section(spec.config_view(config.after)),
+        credentials=sorted((credentials.after.get(spec.name) or {}) if credentials else {}),
+        changed_keys=config.changed_keys + (credentials.changed_keys if credentials else []),
+    )
+    if credentials is not None:
+        result['credentials_file'] = outcomes[1]['path']
+    if spec.session_name:
+        result['sso_session'] = redact_section(spec.session_view(config.after))
+    backups = [outcome['backup_file'] for outcome in outcomes if outcome['backup_file']]
+    if backups:
+        result['backup_files'] = backups
+    if diff:
+        result['diff'] = []
+        for aws_file, outcome in zip(files, outcomes):
+            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
+            result['diff'].append(dict(before_header=header, after_header=outcome['path'],
+                                       before=aws_file.before.redacted(),
+                                       after=aws_file.after.redacted(aws_file.before)))
+    return result

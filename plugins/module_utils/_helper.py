@@ -888,5 +888,42 @@ class ApiKeyHelper(object):
         return changed
 
 
-__all__ = ['ApiKeyHelper', 'HelperConfig', 'HelperError', 'HelperSettingsChange', 'SOURCES', 'SettingsError',
-           'check_key', 'helper_command', 'render_script', 'validate_config']
+# --- the api_key_helper module's options (also claude_code_host's, for each user) ----------------------------
+
+def helper_argument_spec():
+    """The api_key_helper module's own options, without secret_env/public_env (a fresh dict each call)."""
+    return dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        scope=dict(type='str', choices=['user', 'managed'], default='user'),
+        user=dict(type='str'),
+        config_dir=dict(type='str'),
+        dropin=dict(type='str'),
+        helper_path=dict(type='path'),
+        source=dict(type='str', choices=list(SOURCES)),
+        key=dict(type='str', no_log=True),
+        env_var=dict(type='str'),
+        command=dict(type='str'),
+        secret_id=dict(type='str', no_log=False),
+        json_key=dict(type='str', no_log=False),
+        region=dict(type='str'),
+        profile=dict(type='str'),
+        parameter=dict(type='str'),
+        project=dict(type='str'),
+        secret=dict(type='str', no_log=False),
+        version=dict(type='str'),
+        endpoint_url=dict(type='str'),
+        python=dict(type='path'),
+        cache_ttl=dict(type='int', default=300),
+        ttl_ms=dict(type='int'),
+        verify=dict(type='bool', default=True),
+        env=dict(type='dict', default={}),
+        settings=dict(type='dict', default={}),
+        backup=dict(type='bool', default=False),
+    )
+
+
+HELPER_REQUIRED_IF = [('scope', 'user', ['user']), ('state', 'present', ['source'])]
+
+
+__all__ = ['HELPER_REQUIRED_IF', 'ApiKeyHelper', 'HelperConfig', 'HelperError', 'HelperSettingsChange', 'SOURCES',
+           'SettingsError', 'check_key', 'helper_argument_spec', 'helper_command', 'render_script', 'validate_config']

@@ -356,7 +356,12 @@ backup_file:
 '''
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import SOURCES, ApiKeyHelper, HelperError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
+    HELPER_REQUIRED_IF,
+    ApiKeyHelper,
+    HelperError,
+    helper_argument_spec,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
     MIN_MASKED_LENGTH,
@@ -392,38 +397,11 @@ def display_params(params):
 
 def main():
     argument_spec = secrets_argument_spec()
-    argument_spec.update(
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        scope=dict(type='str', choices=['user', 'managed'], default='user'),
-        user=dict(type='str'),
-        config_dir=dict(type='str'),
-        dropin=dict(type='str'),
-        helper_path=dict(type='path'),
-        source=dict(type='str', choices=list(SOURCES)),
-        key=dict(type='str', no_log=True),
-        env_var=dict(type='str'),
-        command=dict(type='str'),
-        secret_id=dict(type='str', no_log=False),
-        json_key=dict(type='str', no_log=False),
-        region=dict(type='str'),
-        profile=dict(type='str'),
-        parameter=dict(type='str'),
-        project=dict(type='str'),
-        secret=dict(type='str', no_log=False),
-        version=dict(type='str'),
-        endpoint_url=dict(type='str'),
-        python=dict(type='path'),
-        cache_ttl=dict(type='int', default=300),
-        ttl_ms=dict(type='int'),
-        verify=dict(type='bool', default=True),
-        env=dict(type='dict', default={}),
-        settings=dict(type='dict', default={}),
-        backup=dict(type='bool', default=False),
-    )
+    argument_spec.update(helper_argument_spec())
     module = SecretAwareModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_if=[('scope', 'user', ['user']), ('state', 'present', ['source'])],
+        required_if=HELPER_REQUIRED_IF,
         secret_values=secret_values,
         display_params=display_params,
     )
