@@ -114,14 +114,20 @@ effective_env:
   description: The variables Claude Code will set, each with its value (secrets redacted) and the file it comes from.
   returned: always
   type: dict
-  sample: {"ANTHROPIC_BASE_URL": {"value": "https://llm-gateway.example.com", "scope": "managed",
-           "path": "/etc/claude-code/managed-settings.d/50-gateway.json"}}
+  sample:
+    ANTHROPIC_BASE_URL:
+      value: https://llm-gateway.example.com
+      scope: managed
+      path: /etc/claude-code/managed-settings.d/50-gateway.json
 effective_settings:
   description: Top-level keys other than C(env), each with its value and the file it comes from.
   returned: always
   type: dict
-  sample: {"apiKeyHelper": {"value": "/home/alice/.claude/bin/api-key-helper", "scope": "user",
-           "path": "/home/alice/.claude/settings.json"}}
+  sample:
+    apiKeyHelper:
+      value: /home/alice/.claude/bin/api-key-helper
+      scope: user
+      path: /home/alice/.claude/settings.json
 legacy_env:
   description:
     - C(env) found in the user's C(~/.claude.json), written by the removed C(claude config set --global env) command.
