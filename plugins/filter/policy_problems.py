@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: policy_problems
 short_description: Find machine policies that would lock developers out of Claude Code
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks a managed-settings policy against the provider configuration that the same
     P(devfleet.claude_code.claude_code#role) role writes for the developers, before anything is written, and

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: claude_code_doctor
 short_description: Find what is wrong with Claude Code for each user of a host
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - One call per host, no facts needed. For each listed user (by default every user with a C(~/.claude) directory)
     it reads what Claude Code reads (managed, project and user settings, C(~/.claude.json), the AWS config,

@@ -50,7 +50,7 @@ options:
       - The status file of the P(devfleet.claude_code.pull_agent#role) role's pull agent, reported as RV(pull_status).
     type: path
     default: /var/lib/devfleet-pull/status.json
-    version_added: 0.2.0
+    version_added: 0.1.0
 notes:
   - Settings given on the command line (C(claude --settings FILE)) and server-managed settings are not visible on the
     host and not included.
@@ -140,7 +140,7 @@ pull_status:
       null when the machine is not in pull mode or the file cannot be read. See C(docs/pull_mode.md) for every key.
   returned: always
   type: dict
-  version_added: 0.2.0
+  version_added: 0.1.0
   sample:
     result: ok
     finished: "2026-12-03T10:42:17Z"
