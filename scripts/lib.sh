@@ -151,7 +151,7 @@ sync_tree() {
   rm -rf "$COLLECTION"
   mkdir -p "$COLLECTION"
   (
-    cd "$REPO"
+    cd "$REPO" || exit
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
       git ls-files -z -co --exclude-standard
     else
@@ -171,7 +171,7 @@ for name in sys.stdin.buffer.read().decode().split("\0"):
   printf -- '---\n# Written by scripts/lib.sh\nsetup_claude_cli_cache: %s\n' "$DFCC_CACHE" \
     >"$COLLECTION/tests/integration/integration_config.yml"
   (
-    cd "$COLLECTION"
+    cd "$COLLECTION" || exit
     git init -q
     git add -A
   )
@@ -197,7 +197,7 @@ EOF
 
 # test_collections: collections the tests need (containers.podman for molecule's podman driver, ansible.posix,
 # community.general), taken from the `ansible` wheel on PyPI because Ansible Galaxy may be unreachable. Prints the
-# directory to add to ANSIBLE_COLLECTIONS_PATH.
+# directory to add to ANSIBLE_COLLECTIONS_PATH. Needs $VENV (the caller's controller virtualenv).
 ANSIBLE_PACKAGE_VERSION=12.3.0
 test_collections() {
   with_lock test-collections _test_collections
@@ -208,6 +208,7 @@ _test_collections() {
     log "collections from ansible==$ANSIBLE_PACKAGE_VERSION (PyPI)"
     local tmp
     tmp=$(mktemp -d)
+    # shellcheck disable=SC2153  # VENV is set by the script that sources this file
     "$VENV/bin/python" -m pip download -q --no-deps "ansible==$ANSIBLE_PACKAGE_VERSION" -d "$tmp" >&2
     "$VENV/bin/python" - "$tmp"/ansible-*.whl "$dir.tmp" <<'PYEOF'
 import sys, zipfile

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: doctor_html
 short_description: Render a fleet doctor report as one self-contained HTML page
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Counts (hosts, users, errors, warnings), bar charts of users per provider, users per CLI version and findings
     per code (inline SVG), what changed since the previous report, and a table of hosts and users with their

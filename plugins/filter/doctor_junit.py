@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: doctor_junit
 short_description: Render a fleet doctor report as JUnit XML
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - One test case per host and user (class name = host, name = user), so CI systems and AWX show each broken
     developer machine. A user with an error finding is a failure (the finding codes are its message, the findings

@@ -8,10 +8,10 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: doctor_query
 short_description: Select from a fleet doctor report with a JMESPath expression
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Like the AWS CLI's C(--query), evaluates a JMESPath expression on a report from
-    P(devfleet.claude_code.doctor_report#filter) (or any data). The P(devfleet.claude_code.doctor#playbook) playbook
+    P(devfleet.claude_code.doctor_report#filter) (or any data). The C(devfleet.claude_code.doctor) playbook
     uses it for what it prints and for what fails the run.
   - Needs the C(jmespath) Python library on the controller (boto3 brings it).
 author:

@@ -8,10 +8,10 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: doctor_report
 short_description: Build the fleet doctor's report from the hosts' claude_code_doctor results
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Turns the registered results of M(devfleet.claude_code.claude_code_doctor) on many hosts into one report
-    (the JSON file of the P(devfleet.claude_code.doctor#playbook) playbook) with a V(summary) of counts per provider,
+    (the JSON file of the C(devfleet.claude_code.doctor) playbook) with a V(summary) of counts per provider,
     CLI version and finding code, one entry per host under V(hosts) (with every finding flattened into
     V(hosts[].findings)) and, with O(previous), what V(changes) since that report.
   - Hosts that were unreachable or failed are in the report with V(ok=false) and their V(error).

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: launchd_plist
 short_description: Render a launchd job (LaunchDaemon or LaunchAgent) as a property list
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the job as a dict of launchd keys (C(Label), C(ProgramArguments), C(StartInterval) or
     C(StartCalendarInterval), C(StandardOutPath), ...) and returns the XML property list that

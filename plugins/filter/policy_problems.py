@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: policy_problems
 short_description: Find machine policies that would lock developers out of Claude Code
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks a managed-settings policy against the provider configuration that the same
     P(devfleet.claude_code.claude_code#role) role writes for the developers, before anything is written, and
@@ -189,8 +189,9 @@ def _mcp_problems(servers, secrets):
     if not found:
         return []
     return ['claude_code_mcp_servers: %s hold secret values, and managed-mcp.json is readable by every user. '
-            'Reference a variable of the user\'s environment instead (for example "Bearer ${COMPANY_MCP_TOKEN}"), '
-            'which Claude Code expands at run time.' % ', '.join(found)]
+            'Give the whole value as a variable of the user\'s environment instead (for example Authorization: '
+            '"${COMPANY_MCP_AUTHORIZATION}", the variable holding "Bearer ..."), which Claude Code expands at run '
+            'time.' % ', '.join(found)]
 
 
 def policy_problems(policy, env=None, helper=False, provider='anthropic', version='', mcp_servers=None,

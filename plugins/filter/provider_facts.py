@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: provider_facts
 short_description: Keep only the env variables and settings keys a Claude Code provider owns
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The credential roles (P(devfleet.claude_code.aws_credentials#role), P(devfleet.claude_code.gcloud_adc#role))
     publish what Claude Code needs as a dict with C(env) and C(settings). Several providers use the same

@@ -35,6 +35,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config i
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._gcloud_adc import DEFAULT_ADC_PATH
+from ansible_collections.devfleet.claude_code.plugins.module_utils._json import loads as json_loads
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     DEPRECATED,
     REDACTED,
@@ -239,28 +240,32 @@ def _groups(user):
         return [user.gid]
 
 
-def _read_ini(path):
+def _read_bytes(path):
+    """The file's bytes through the collection's reader (no link a user planted is followed), or None."""
     try:
         state = read_file(path)
     except (UnsafePathError, OSError):
         return None
-    if state is None:
+    return None if state is None else state.data
+
+
+def _read_ini(path):
+    data = _read_bytes(path)
+    if data is None:
         return None
     try:
-        return IniFile.from_bytes(state.data, path)
+        return IniFile.from_bytes(data, path)
     except IniError:
         return None
 
 
 def _read_json(path):
-    try:
-        state = read_file(path)
-    except (UnsafePathError, OSError):
-        return None
-    if state is None:
+    """A JSON object as Node reads it (the collection's JSON rules), or None."""
+    data = _read_bytes(path)
+    if data is None:
         return None
     try:
-        data = json.loads(state.data.decode('utf-8-sig'))
+        data = json_loads(data.decode('utf-8-sig'))
     except (UnicodeDecodeError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -865,14 +865,15 @@ class ApiKeyHelper(object):
         """Cached keys of this helper in every directory it may have cached them in (see cache_dirs)."""
         changed = False
         prefix = cache_prefix(self.helper_path) + '-'
+        # each directory with the user whose cache it is: the files are theirs, in a directory they can write
         if self.scope == 'user':
-            dirs = cache_dirs(self.user)
+            dirs = [(directory, self.user.uid, self.user.gid) for directory in cache_dirs(self.user)]
         else:  # a managed helper ran as any user: their runtime directories and their homes
-            dirs = [os.path.join(runtime_dir(int(name)), CACHE_SUBDIR)
+            dirs = [(os.path.join(runtime_dir(int(name)), CACHE_SUBDIR), int(name), -1)
                     for name in (list_dir('/run/user') or []) if name.isdigit()]
-            dirs += sorted(set(os.path.join(entry.pw_dir, '.cache', CACHE_SUBDIR) for entry in pwd.getpwall()
-                               if os.path.isabs(entry.pw_dir) and entry.pw_dir != '/'))
-        for directory in dirs:
+            dirs += sorted(set((os.path.join(entry.pw_dir, '.cache', CACHE_SUBDIR), entry.pw_uid, entry.pw_gid)
+                               for entry in pwd.getpwall() if os.path.isabs(entry.pw_dir) and entry.pw_dir != '/'))
+        for directory, uid, gid in dirs:
             try:
                 names = list_dir(directory) or []
             except UnsafePathError:
@@ -880,7 +881,8 @@ class ApiKeyHelper(object):
             for name in names:
                 if name.startswith(prefix):
                     try:
-                        outcome = ManagedFile(os.path.join(directory, name), 0o600).remove(check_mode=self.check_mode)
+                        outcome = ManagedFile(os.path.join(directory, name), 0o600, uid, gid).remove(
+                            check_mode=self.check_mode)
                     except UnsafePathError as exc:  # the user's own cache: theirs to clean up; warn, go on
                         self.warn('left a cached key in place: %s' % exc)
                         continue

@@ -36,6 +36,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_SETTINGS
   - devfleet.claude_code.attributes.FILES
   - devfleet.claude_code.settings.SECRETS
 attributes:

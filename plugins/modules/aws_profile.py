@@ -27,6 +27,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_AWS
   - devfleet.claude_code.attributes.FILES
 attributes:
   check_mode:

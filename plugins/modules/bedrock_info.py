@@ -28,6 +28,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_AWS
   - devfleet.claude_code.attributes.INFO_MODULE
 requirements:
   - boto3 on the managed host (botocore 1.35 or newer for inference profiles).

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: claude_code_doctor
 short_description: Find what is wrong with Claude Code for each user of a host
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - One call per host, no facts needed. For each listed user (by default every user with a C(~/.claude) directory)
     it reads what Claude Code reads (managed, project and user settings, C(~/.claude.json), the AWS config,
@@ -230,11 +230,14 @@ users:
           V(steps), each with V(name) (V(helper), V(reach), V(auth), V(claude)), V(ok), V(ms) and V(detail).
           Null without O(probe).
       type: dict
-      sample: {"ok": false, "provider": "gateway", "skipped": null, "steps": [
-               {"name": "helper", "ok": true, "ms": 12, "detail": "the apiKeyHelper printed a key"},
-               {"name": "reach", "ok": true, "ms": 3, "detail": "HEAD http://127.0.0.1:4000/ answered HTTP 200"},
-               {"name": "auth", "ok": false, "ms": 4,
-                "detail": "the key was rejected (count_tokens: HTTP 401): rotated or revoked?"}]}
+      sample:
+        ok: false
+        provider: gateway
+        skipped: null
+        steps:
+          - {name: helper, ok: true, ms: 12, detail: the apiKeyHelper printed a key}
+          - {name: reach, ok: true, ms: 3, detail: "HEAD http://127.0.0.1:4000/ answered HTTP 200"}
+          - {name: auth, ok: false, ms: 4, detail: "the key was rejected (count_tokens: HTTP 401): rotated or revoked?"}
 findings:
   description: Every user's findings in one list, each with a V(user) key added.
   returned: always

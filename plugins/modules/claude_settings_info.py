@@ -22,6 +22,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_SETTINGS
   - devfleet.claude_code.attributes.INFO_MODULE
   - devfleet.claude_code.settings.SECRETS
 options:
@@ -49,7 +50,7 @@ options:
       - The status file of the P(devfleet.claude_code.pull_agent#role) role's pull agent, reported as RV(pull_status).
     type: path
     default: /var/lib/devfleet-pull/status.json
-    version_added: 0.2.0
+    version_added: 0.1.0
 notes:
   - Settings given on the command line (C(claude --settings FILE)) and server-managed settings are not visible on the
     host and not included.
@@ -119,24 +120,35 @@ effective_env:
   description: The variables Claude Code will set, each with its value (secrets redacted) and the file it comes from.
   returned: always
   type: dict
-  sample: {"ANTHROPIC_BASE_URL": {"value": "https://llm-gateway.example.com", "scope": "managed",
-           "path": "/etc/claude-code/managed-settings.d/50-gateway.json"}}
+  sample:
+    ANTHROPIC_BASE_URL:
+      value: https://llm-gateway.example.com
+      scope: managed
+      path: /etc/claude-code/managed-settings.d/50-gateway.json
 effective_settings:
   description: Top-level keys other than C(env), each with its value and the file it comes from.
   returned: always
   type: dict
-  sample: {"apiKeyHelper": {"value": "/home/alice/.claude/bin/api-key-helper", "scope": "user",
-           "path": "/home/alice/.claude/settings.json"}}
+  sample:
+    apiKeyHelper:
+      value: /home/alice/.claude/bin/api-key-helper
+      scope: user
+      path: /home/alice/.claude/settings.json
 pull_status:
   description:
     - What the last run of the pull agent (the P(devfleet.claude_code.pull_agent#role) role) left in O(pull_status_file);
       null when the machine is not in pull mode or the file cannot be read. See C(docs/pull_mode.md) for every key.
   returned: always
   type: dict
-  version_added: 0.2.0
-  sample: {"result": "ok", "finished": "2026-12-03T10:42:17Z", "commit": "4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a",
-           "applied_commit": "4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a", "cli_version": "2.1.332 (Claude Code)",
-           "consecutive_failures": 0, "duration_seconds": 41.2}
+  version_added: 0.1.0
+  sample:
+    result: ok
+    finished: "2026-12-03T10:42:17Z"
+    commit: 4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a
+    applied_commit: 4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a
+    cli_version: 2.1.332 (Claude Code)
+    consecutive_failures: 0
+    duration_seconds: 41.2
 legacy_env:
   description:
     - C(env) found in the user's C(~/.claude.json), written by the removed C(claude config set --global env) command.

@@ -83,7 +83,7 @@ def test_secrets_in_managed_mcp_are_refused(server):
 
 def test_references_to_the_users_environment_are_fine():
     servers = {'docs': {'type': 'http', 'url': 'https://mcp.example.com',
-                        'headers': {'Authorization': 'Bearer ${COMPANY_MCP_TOKEN}', 'X-Team': 'blue'}},
+                        'headers': {'Authorization': '${COMPANY_MCP_AUTHORIZATION}', 'X-Team': 'blue'}},
                'gh': {'type': 'stdio', 'command': 'npx',
                       'env': {'GITHUB_TOKEN': '${GITHUB_TOKEN}', 'LOG_LEVEL': 'info'}}}
     assert policy_problems({}, mcp_servers=servers) == []
