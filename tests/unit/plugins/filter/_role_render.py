@@ -52,7 +52,7 @@ def render(role, inventory, names):
     out = {}
     for name in names:
         out[name] = templar.template(variables[name])
-    return json.loads(json.dumps(out, sort_keys=True))
+    return json.loads(json.dumps(out))  # plain data, key order kept
 
 
 def load_fixture(name):
