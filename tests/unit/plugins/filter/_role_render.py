@@ -58,3 +58,25 @@ def render(role, inventory, names):
 def load_fixture(name):
     with open(os.path.join(FIXTURES, name)) as f:
         return yaml.safe_load(f) if name.endswith('.yml') else json.load(f)
+
+
+def published_facts(role, tasks_file, inventory):
+    """The facts the set_fact tasks of ROLE's TASKS_FILE publish for INVENTORY, each task templated as ansible-core
+    runs it (a loop: once per item, with the facts of the earlier items)."""
+    from ansible.template import Templar
+
+    with open(os.path.join(ROLES, role, 'tasks', tasks_file)) as f:
+        tasks = yaml.safe_load(f)
+    variables = role_variables(role, inventory)
+    facts = {}
+    for task in tasks:
+        set_fact = task['ansible.builtin.set_fact']
+        loop = task.get('loop')
+        items = Templar(loader=None, variables=variables).template(_trusted(loop)) if loop else [None]
+        for item in items:
+            scope = dict(variables, **facts)
+            if item is not None:
+                scope['item'] = item
+            templar = Templar(loader=None, variables=scope)
+            facts.update((name, templar.template(_trusted(value))) for name, value in set_fact.items())
+    return json.loads(json.dumps(facts))
