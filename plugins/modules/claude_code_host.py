@@ -273,6 +273,13 @@ users:
       description: The result of the ADC write, as M(devfleet.claude_code.gcloud_adc) returns it.
       type: dict
       sample: {"path": "/home/carol/.config/gcloud/application_default_credentials.json", "type": "authorized_user"}
+managed_dir:
+  description:
+    - The directory of the machine's managed settings on this host, where Claude Code reads C(managed-settings.d/)
+      and C(managed-mcp.json) (C(/etc/claude-code) on Linux, C(/Library/Application Support/ClaudeCode) on macOS).
+  returned: always
+  type: str
+  sample: /etc/claude-code
 managed:
   description: The result of the managed drop-in write.
   returned: when O(managed) is given
@@ -306,6 +313,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
     SettingsChange,
     SettingsError,
     apply_settings_change,
+    managed_dir,
     policy_from_params,
     resolve_target,
     secrets_argument_spec,
@@ -577,6 +585,7 @@ def main():
     result = dict(changed=False, users=[])
     diffs = []
     try:
+        result['managed_dir'] = managed_dir()
         if params['install'] is not None:
             install = params['install']
             found = installed_version(install)

@@ -18,7 +18,7 @@ ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 
 
 
 def render_role_job():
-    """The role's __pull_agent_launchd with the role's defaults, templated by ansible-core."""
+    """The role's pull_agent__launchd with the role's defaults, templated by ansible-core."""
     from ansible.template import Templar
 
     variables = {'inventory_hostname': 'mac-17', 'group_names': ['developers'], 'ansible_facts': {'system': 'Darwin'}}
@@ -26,7 +26,7 @@ def render_role_job():
         with open(os.path.join(ROLE, name, 'main.yml')) as f:
             variables.update(yaml.safe_load(f))
     variables = _trusted(variables)  # the role's own files: trusted templates
-    return Templar(loader=None, variables=variables).template(variables['__pull_agent_launchd'])
+    return Templar(loader=None, variables=variables).template(variables['pull_agent__launchd'])
 
 
 def _trusted(value):
