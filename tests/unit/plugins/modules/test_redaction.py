@@ -9,6 +9,7 @@ JSON output and what it logged on the host (syslog/journald) for the secret.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -22,6 +23,12 @@ from ansible_collections.devfleet.claude_code.plugins.modules import (
 
 CANARY = 'sk-ant-api03-CANARY-UNIT-0001'
 PLAIN = 'plain-canary-without-a-key-shape-0002'
+
+
+@pytest.fixture
+def run(run):
+    """The harness's run, with --diff on: every test here runs as `ansible-playbook --diff -vvv` does."""
+    return functools.partial(run, diff=True)
 
 
 def assert_hidden(raw, host_log, *secrets):
