@@ -89,10 +89,10 @@ def test_a_helper_option_the_module_sets_itself_is_refused(tmp_path, run):
     ('Linux', '/etc/claude-code'),
     ('Darwin', '/Library/Application Support/ClaudeCode'),
 ])
-def test_managed_dir_is_resolved_for_the_platform(capsys, monkeypatch, system, directory):
+def test_managed_dir_is_resolved_for_the_platform(run, monkeypatch, system, directory):
     """The claude_code role's policy tasks write managed-mcp.json and remove a policy drop-in under this path."""
     from ansible_collections.devfleet.claude_code.plugins.module_utils import _settings
     monkeypatch.setattr(_settings.platform, 'system', lambda: system)
-    raw, result = run(dict(users=[]), capsys)
+    raw, result = run(claude_code_host, dict(users=[]))
     assert result['managed_dir'] == directory
     assert result['changed'] is False
