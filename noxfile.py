@@ -180,9 +180,10 @@ def docsite_check(session: nox.Session) -> None:
         with open(os.path.join(html, "index.html"), encoding="utf-8") as index:
             index_html = index.read()
         unlinked = [guide for guide in guides if f"docsite/{guide}.html" not in index_html]
-    if real or missing or unlinked:
-        session.error("docsite: " + "; ".join(real + [f"no page for docs/{g}.md" for g in missing]
-                                               + [f"index.html does not link docs/{g}.md" for g in unlinked]))
+    problems = real + [f"no page for docs/{g}.md" for g in missing]
+    problems += [f"index.html does not link docs/{g}.md" for g in unlinked]
+    if problems:
+        session.error("docsite: " + "; ".join(problems))
     session.log(f"docsite rendered: {len(guides)} guides, linked from its index; "
                 f"{len(lines)} warnings, all from an offline machine")
 
