@@ -41,13 +41,21 @@ import shlex
 import subprocess
 import sys
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     ManagedFile,
     UnsafePathError,
     list_dir,
     lookup_user,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import REDACTED, SecretPolicy, looks_secret
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    REDACTED,
+    SecretPolicy,
+    looks_secret,
+    mask,
+    outcome_diff,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import RunAsError, RunAsTimeout, run_command_as
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     ENV_NAME,
     SettingsChange,
@@ -92,12 +100,11 @@ PRINTABLE_KEY = re.compile(r'\A[\x20-\x7e]+\Z')
 ENDPOINT_URL = re.compile(r'\Ahttps?://[\x21-\x7e]+\Z')
 CACHE_SUBDIR = 'devfleet-claude-code'
 VERIFY_TIMEOUT = 120
-VERIFY_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 GCP_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 GCP_ENDPOINT = 'https://secretmanager.googleapis.com'
 
 
-class HelperError(Exception):
+class HelperError(CollectionError):
     """Bad input, or a helper that cannot work on this host. The message is meant for the user."""
 
 
@@ -586,43 +593,18 @@ def render_script(config, helper_path, cache_user=None):
 
 # --- running things as the user ------------------------------------------------------------------------
 
-def _as_user(user):
-    """subprocess arguments that run a child as user (uid, gid and supplementary groups)."""
-    if os.geteuid() == user.uid:
-        return {}
-    if sys.version_info >= (3, 9):
-        return dict(user=user.uid, group=user.gid, extra_groups=os.getgrouplist(user.name, user.gid))
-
-    def demote():  # Python 3.8
-        os.setgid(user.gid)
-        os.initgroups(user.name, user.gid)
-        os.setuid(user.uid)
-    return dict(preexec_fn=demote)
-
-
 def run_as(user, argv, stdin=None, timeout=VERIFY_TIMEOUT, env=None):
-    """Run argv as user (a UserInfo) in their home with a login-like environment; (rc, stdout, stderr) bytes."""
+    """Run argv as user (a UserInfo) in their home with a clean environment (_run_as); (rc, stdout, stderr) bytes."""
     if os.geteuid() not in (0, user.uid):
         raise HelperError('running the helper as %s needs root: run the task with become: true, or verify: false'
                           % user.name)
-    environ = dict(HOME=user.home, USER=user.name, LOGNAME=user.name, PATH=os.environ.get('PATH') or VERIFY_PATH,
-                   LANG='C.UTF-8')
-    environ.update(env or {})
-    cwd = user.home if os.path.isdir(user.home) else '/'
     try:
-        # not AnsibleModule.run_command: it can neither switch to another user nor time out
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
-                                stderr=subprocess.PIPE, cwd=cwd, env=environ, close_fds=True, **_as_user(user))
-    except OSError as exc:
-        raise HelperError('cannot run %s as %s: %s' % (argv[0], user.name, exc.strerror or exc))
-    try:
-        out, err = proc.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        return run_command_as(user, argv, stdin=stdin, timeout=timeout, env=dict({'LANG': 'C.UTF-8'}, **(env or {})))
+    except RunAsTimeout:
         raise HelperError('the helper did not finish within %d seconds when run as %s (does its source wait for '
                           'input or a login?); fix the source or set verify: false' % (timeout, user.name))
-    return proc.returncode, out, err
+    except RunAsError as exc:
+        raise HelperError(str(exc))
 
 
 def last_line(data):
@@ -757,15 +739,11 @@ class ApiKeyHelper(object):
         return ManagedFile(self.key_path, 0o600, self.owner_uid, self.owner_gid, self.dir_mode)
 
     def _file_diff(self, outcome, secret=False):
-        before, after = outcome['before'], outcome['after']
         if secret:
-            return dict(before_header=self.key_path, after_header=self.key_path,
-                        before='' if before is None else '<secret>\n',
-                        after='' if after is None else ('<secret, changed>\n' if outcome['content_changed'] and before is not None
-                                                        else '<secret>\n'))
-        return dict(before_header=self.helper_path, after_header=self.helper_path,
-                    before='' if before is None else redact_script(before.decode('utf-8', 'replace')),
-                    after='' if after is None else redact_script(after.decode('utf-8', 'replace')))
+            changed = outcome['content_changed'] and outcome['before'] is not None
+            return outcome_diff(outcome, lambda data: mask() + '\n', lambda data: mask(changed) + '\n',
+                                path=self.key_path)
+        return outcome_diff(outcome, lambda data: redact_script(data.decode('utf-8', 'replace')), path=self.helper_path)
 
     def _settings_change(self, present):
         env = validate_env(self.params.get('env'), self.warn)
