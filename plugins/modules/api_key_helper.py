@@ -356,12 +356,9 @@ backup_file:
   sample: /home/alice/.claude/settings.json.4242.2026-11-25@12:00:00~
 '''
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import HELPER_REQUIRED_IF, helper_argument_spec
 from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
-    HELPER_REQUIRED_IF,
-    ApiKeyHelper,
-    helper_argument_spec,
-)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
     MIN_MASKED_LENGTH,

@@ -286,6 +286,8 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import helper_argument_spec
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
     PROFILE_MUTUALLY_EXCLUSIVE,
     PROFILE_REQUIRED_BY,
@@ -296,10 +298,6 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config i
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError, failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import read_file
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
-    ApiKeyHelper,
-    helper_argument_spec,
-)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import outcome_diff
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (

@@ -26,7 +26,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config i
     ProfileSpec,
     check_name,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (  # noqa: E402
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import (  # noqa: E402
     HelperError,
     validate_config,
 )
