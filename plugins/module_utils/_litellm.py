@@ -438,5 +438,5 @@ def private_key_diff(name, before, after):
     return file_diff(name, before, after, lambda data: '<private key>\n', lambda data: '<private key, changed>\n')
 
 
-__all__ = ['BLOCKED_VERSIONS', 'ProxyConfigError', 'ProxyFiles', 'UnsafePathError', 'env_diff', 'parse_env_file', 'private_key_diff',
-           'quote_env_value', 'render_env_file', 'run_check', 'text_diff']
+__all__ = ['BLOCKED_VERSIONS', 'ProxyConfigError', 'ProxyFiles', 'UnsafePathError', 'env_diff', 'parse_env_file',
+           'private_key_diff', 'quote_env_value', 'render_env_file', 'run_check', 'text_diff']

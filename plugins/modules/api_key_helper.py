@@ -357,7 +357,10 @@ backup_file:
 '''
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
-from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import HELPER_REQUIRED_IF, helper_argument_spec
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import (
+    HELPER_REQUIRED_IF,
+    helper_argument_spec,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
