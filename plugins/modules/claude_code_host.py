@@ -293,25 +293,22 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import helper_argument_spec
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
     PROFILE_MUTUALLY_EXCLUSIVE,
     PROFILE_REQUIRED_BY,
     PROFILE_REQUIRED_TOGETHER,
-    IniError,
     ProfileSpec,
     profile_argument_spec,
     write_profile,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, read_file
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
-    ApiKeyHelper,
-    HelperError,
-    helper_argument_spec,
-)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError, failing_on_errors
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import outcome_diff
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsChange,
-    SettingsError,
     apply_settings_change,
     managed_dir,
     policy_from_params,
@@ -328,7 +325,7 @@ ADC_OWN = ('user',)
 AWS_SECRET_OPTIONS = ('access_key_id', 'secret_access_key', 'session_token')
 
 
-class InputError(Exception):
+class InputError(CollectionError):
     """An option of one user (or of the managed drop-in) that the module cannot use."""
 
 
@@ -524,8 +521,7 @@ def write_managed(module, managed, policy, backup, diffs):
         target = resolve_target(scope='managed', dropin=managed['dropin'])
         outcome = target.managed_file().remove(check_mode=module.check_mode, backup=backup)
         if module._diff and outcome['changed']:
-            diffs.append(dict(before_header=outcome['path'], after_header=outcome['path'],
-                              before='<%d bytes, removed>\n' % len(outcome['before'] or b''), after=''))
+            diffs.append(outcome_diff(outcome, lambda data: '<%d bytes, removed>\n' % len(data)))
         result = dict(changed=outcome['changed'], path=outcome['path'], state='absent')
         if outcome['backup_file']:
             result['backup_file'] = outcome['backup_file']
@@ -584,7 +580,7 @@ def main():
     policy = policy_from_params(params)
     result = dict(changed=False, users=[])
     diffs = []
-    try:
+    with failing_on_errors(module, 'claude_code_host', result):
         result['managed_dir'] = managed_dir()
         if params['install'] is not None:
             install = params['install']
@@ -603,10 +599,6 @@ def main():
         if params['managed'] is not None:
             result['managed'] = write_managed(module, params['managed'], policy, params['backup'], diffs)
             result['changed'] |= result['managed'].pop('changed')
-    except (InputError, IniError, HelperError, SettingsError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc), **result)
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'claude_code_host', exc.strerror or exc), **result)
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)
