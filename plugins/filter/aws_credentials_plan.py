@@ -11,10 +11,10 @@ short_description: Plan the AWS profiles of each user and what Claude Code needs
 version_added: 0.1.0
 description:
   - The program of the P(devfleet.claude_code.aws_credentials#role) role, run on the controller.
-  - Lists which profile goes to which user, picks the profile Claude Code uses (O(_input.claude_profile), else the
+  - Lists which profile goes to which user, picks the profile Claude Code uses (C(claude_profile), else the
     first profile with state V(present)), and computes what the role publishes for the
     P(devfleet.claude_code.claude_code#role) role (C(AWS_PROFILE), C(AWS_REGION), C(awsAuthRefresh),
-    C(awsCredentialExport)) and, with O(_input.deferred), the M(devfleet.claude_code.aws_profile) options of every
+    C(awsCredentialExport)) and, with C(deferred), the M(devfleet.claude_code.aws_profile) options of every
     user and profile for the claude_code role's one M(devfleet.claude_code.claude_code_host) call.
 author:
   - devfleet.claude_code contributors (@devfleet)
@@ -50,14 +50,14 @@ _value:
       description: The name of the profile Claude Code uses, or an empty string.
       type: str
     profile_known:
-      description: O(_input.claude_profile) is empty or names one of the profiles.
+      description: C(claude_profile) is empty or names one of the profiles.
       type: bool
     claude_code:
       description: What the role publishes as C(aws_credentials_claude_code), a dict with C(env) and C(settings).
       type: dict
     deferred:
       description:
-        - With O(_input.deferred), C(user) and C(args) (the M(devfleet.claude_code.aws_profile) options) of every
+        - With C(deferred), C(user) and C(args) (the M(devfleet.claude_code.aws_profile) options) of every
           entry of the plan; empty otherwise. Holds static keys when the profiles have them.
       type: list
       elements: dict

@@ -18,8 +18,8 @@ description:
     every run the variables of the providers the host does NOT use are written as V(null), which removes them
     (a host moved from Bedrock to Vertex keeps no Bedrock variable).
   - "The layers, lowest first: every owned name as V(null) < what the credential roles published for the
-    provider < the role's own non-empty variables < O(_input.env) / O(_input.settings)."
-  - With O(_input.scope=managed), public values go to the managed drop-in and secret ones (see
+    provider < the role's own non-empty variables < C(env) / C(settings)."
+  - With C(scope=managed), public values go to the managed drop-in and secret ones (see
     P(devfleet.claude_code.split_env#filter)) to each listed user's file; what a credential role published for
     one user only goes to that user's file too.
 author:
