@@ -66,6 +66,14 @@ def clean_environment(user_info, env=None):
     return new_env
 
 
+def _become(user_info):
+    """In a child process: drop to user_info's uid, gid and supplementary groups (None, or already them: nothing)."""
+    if user_info is not None and os.geteuid() != user_info.uid:
+        os.setgroups(os.getgrouplist(user_info.name, user_info.gid))
+        os.setgid(user_info.gid)
+        os.setuid(user_info.uid)
+
+
 def _switch_user(user_info):
     """subprocess arguments that run a child as user_info (uid, gid and supplementary groups)."""
     if user_info is None or os.geteuid() == user_info.uid:
@@ -73,12 +81,7 @@ def _switch_user(user_info):
     if sys.version_info >= (3, 9):
         return dict(user=user_info.uid, group=user_info.gid,
                     extra_groups=os.getgrouplist(user_info.name, user_info.gid))
-
-    def demote():  # Python 3.8
-        os.setgid(user_info.gid)
-        os.initgroups(user_info.name, user_info.gid)
-        os.setuid(user_info.uid)
-    return dict(preexec_fn=demote)
+    return dict(preexec_fn=lambda: _become(user_info))  # Python 3.8: no user/group arguments yet
 
 
 def _kill_group(pid):
@@ -124,10 +127,7 @@ def _child(user_info, func, env, write_fd):
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)  # stdout is the module's JSON channel: nothing else may write to it
-        if user_info is not None and os.geteuid() != user_info.uid:
-            os.setgroups(os.getgrouplist(user_info.name, user_info.gid))
-            os.setgid(user_info.gid)
-            os.setuid(user_info.uid)
+        _become(user_info)
         home = user_info.home if user_info is not None else os.environ.get('HOME', '/')
         new_env = clean_environment(user_info, env)
         os.environ.clear()
