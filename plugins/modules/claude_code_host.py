@@ -419,6 +419,12 @@ def installed_version(install):
     return os.path.basename(os.path.dirname(binary))
 
 
+def _move_diff(result, diffs):
+    """Move a single-purpose writer's diff (one entry or a list of them) out of its result into the module's."""
+    diff = result.pop('diff', [])
+    diffs.extend(diff if isinstance(diff, list) else [diff])
+
+
 # --- one user ---------------------------------------------------------------------------------------------
 
 class UserPlan(object):
@@ -463,7 +469,7 @@ class UserPlan(object):
         for params in self.profiles:
             params = dict(params, user=self.name, backup=params['backup'] or backup)
             outcome = write_profile(params, check_mode=module.check_mode, diff=module._diff)
-            diffs.extend(outcome.pop('diff', []))
+            _move_diff(outcome, diffs)
             result['changed'] |= outcome['changed']
             result.setdefault('aws_profiles', []).append(outcome)
         if self.adc is not None:
@@ -477,15 +483,12 @@ class UserPlan(object):
             except adc().AdcError as exc:
                 raise InputError('%s.adc: %s' % (self.where, exc))
             outcome = target.result
-            if 'diff' in outcome:
-                diffs.append(outcome.pop('diff'))
+            _move_diff(outcome, diffs)
             result['changed'] |= outcome['changed']
             result['adc'] = outcome
             self._from_adc(outcome)
         settings = self._write_settings(policy, backup)
-        if 'diff' in settings:
-            diffs.extend(settings['diff'] if isinstance(settings['diff'], list) else [settings['diff']])
-            del settings['diff']
+        _move_diff(settings, diffs)
         result['changed'] |= settings.pop('changed')
         result['settings'] = settings
         return result
@@ -537,9 +540,7 @@ def write_managed(module, managed, policy, backup, diffs):
         change = SettingsChange(env=validate_env(env, module.warn), settings=validate_settings(settings))
         result = apply_settings_change(target, change, policy, check_mode=module.check_mode, diff=module._diff,
                                        backup=backup)
-    if 'diff' in result:
-        diffs.extend(result['diff'] if isinstance(result['diff'], list) else [result['diff']])
-        del result['diff']
+    _move_diff(result, diffs)
     return result
 
 
