@@ -35,6 +35,12 @@ options:
         C(aws_credentials_deferred_profiles)), V({}) or V([]) when it did not run.
       - C(google_facts), C(google_users_facts), C(google_deferred_users), C(google_deferred_auth_refresh) - the
         same from P(devfleet.claude_code.gcloud_adc#role).
+      - C(deferred_credentials) - the credential roles the claude_code role stands in for
+        (O(devfleet.claude_code.claude_code#role:main:claude_code_deferred_credentials)), and
+        C(credential_variables), the host's variables whose names start with C(aws_credentials_) or C(gcloud_adc_).
+        For each of those roles, its variables (its defaults, the host's values) are validated against its
+        argument spec and planned with its plan filter here, as the role would have done, and what it would have
+        published replaces the facts above.
     type: dict
     required: true
 '''
@@ -90,8 +96,16 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.devfleet.claude_code.plugins.filter.aws_credentials_plan import aws_credentials_plan
+from ansible_collections.devfleet.claude_code.plugins.filter.gcloud_adc_plan import gcloud_adc_plan
 from ansible_collections.devfleet.claude_code.plugins.filter.provider_facts import provider_facts
 from ansible_collections.devfleet.claude_code.plugins.filter.split_env import split_env
+from ansible_collections.devfleet.claude_code.plugins.plugin_utils._credential_roles import (
+    ROLES as CREDENTIAL_ROLES,
+    aws_credentials_problem,
+    gcloud_adc_problem,
+    role_variables,
+)
 
 _AWS = ('AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE')
 # per-model regions, as Claude Code 2.1.332 knows them (strings in its binary)
@@ -386,7 +400,38 @@ REQUIRED = (
     'available_models', 'force_login_method', 'force_login_org_uuid', 'permissions', 'disable_bypass_permissions',
     'required_min_version', 'required_max_version', 'policy_settings',
     'aws_facts', 'aws_users_facts', 'aws_deferred_profiles', 'google_facts', 'google_users_facts',
-    'google_deferred_users', 'google_deferred_auth_refresh')
+    'google_deferred_users', 'google_deferred_auth_refresh', 'deferred_credentials', 'credential_variables')
+
+
+def _deferred_credentials(v):
+    """The inputs v with what the credential roles listed in deferred_credentials would have published (deferred:
+    their files are written by claude_code_host), computed here: those roles run no task."""
+    roles = v['deferred_credentials']
+    if not roles:
+        return v
+    if not isinstance(roles, (list, tuple)) or any(role not in CREDENTIAL_ROLES for role in roles):
+        raise AnsibleFilterError('claude_code_deferred_credentials must list roles among %s, got %r'
+                                 % (', '.join(CREDENTIAL_ROLES), roles))
+    v = dict(v)
+    defined = v['credential_variables'] or {}
+    if 'aws_credentials' in roles:
+        variables = dict(role_variables('aws_credentials', defined), deferred=True)
+        plan = aws_credentials_plan(variables)
+        problem = aws_credentials_problem(plan, variables)
+        if problem:
+            raise AnsibleFilterError(problem)
+        # what the role's tasks/claude_code.yml publishes
+        v.update(aws_facts=plan['claude_code'], aws_deferred_profiles=plan['deferred'])
+    if 'gcloud_adc' in roles:
+        variables = dict(role_variables('gcloud_adc', defined), results=[])
+        plan = gcloud_adc_plan(variables)
+        problem = gcloud_adc_problem(plan['users'])
+        if problem:
+            raise AnsibleFilterError(problem)
+        # what the role's tasks/deferred.yml publishes
+        v.update(google_facts=plan['deferred_claude_code'], google_users_facts={},
+                 google_deferred_users=plan['deferred'], google_deferred_auth_refresh=variables['auth_refresh'])
+    return v
 
 
 def claude_code_config(variables):
@@ -396,7 +441,7 @@ def claude_code_config(variables):
     missing = [name for name in REQUIRED if name not in variables]
     if missing:
         raise AnsibleFilterError('claude_code_config: missing %s' % ', '.join(missing))
-    v = variables
+    v = _deferred_credentials(variables)
     provider = v['provider']
     if provider not in PROVIDER_ENV_NAMES:
         raise AnsibleFilterError('claude_code_config: unknown provider %r (one of %s)'

@@ -131,3 +131,88 @@ def test_unknown_provider_and_missing_variable_are_clear_errors():
 
 def test_filter_is_registered():
     assert FilterModule().filters()['claude_code_config'] is claude_code_config
+
+
+# --- claude_code_deferred_credentials: the credential roles planned here, with no task of theirs -------------------
+
+AWS_INVENTORY = {
+    'aws_credentials_users': ['alice', 'bob'],
+    'aws_credentials_sso_sessions': [{'name': 'corp', 'start_url': 'https://corp.awsapps.com/start',
+                                      'region': 'us-east-1'}],
+    'aws_credentials_profiles': [
+        {'name': 'claude', 'sso_session': 'corp', 'sso_account_id': '123456789012',
+         'sso_role_name': 'ClaudeDeveloper', 'region': 'us-east-1'},
+        {'name': 'ci', 'users': ['bob'], 'access_key_id': 'AKIAEXAMPLEGOLDEN', 'secret_access_key': 'golden/secret'},
+    ],
+}
+ADC_INVENTORY = {
+    'gcloud_adc_users': [{'name': 'alice'}, {'name': 'bob', 'path': '/home/bob/adc.json'}],
+    'gcloud_adc_credentials': {'type': 'authorized_user', 'client_id': 'id', 'client_secret': 'secret',
+                               'refresh_token': 'refresh', 'quota_project_id': 'golden-project'},
+    'gcloud_adc_project_id': 'golden-project',
+}
+
+
+def _published(role, inventory):
+    """The facts ROLE publishes in deferred mode (its tasks/claude_code.yml or tasks/deferred.yml), rendered from
+    the role's own vars: what the claude_code role merged before claude_code_deferred_credentials."""
+    if role == 'aws_credentials':
+        config = render(role, dict(inventory, aws_credentials_deferred=True), ['aws_credentials__config'])
+        config = config['aws_credentials__config']
+        return {'aws_credentials_claude_code': config['claude_code'],
+                'aws_credentials_deferred_profiles': config['deferred']}
+    config = render(role, dict(inventory, gcloud_adc_deferred=True), ['gcloud_adc__config'])['gcloud_adc__config']
+    return {'gcloud_adc_claude_code': config['deferred_claude_code'], 'gcloud_adc_claude_code_users': {},
+            'gcloud_adc_deferred_users': config['deferred'],
+            'gcloud_adc_deferred_auth_refresh': 'gcloud auth application-default login'}
+
+
+@pytest.mark.parametrize('provider, role, inventory', [
+    ('bedrock', 'aws_credentials', AWS_INVENTORY),
+    ('mantle', 'aws_credentials', dict(AWS_INVENTORY, aws_credentials_claude_profile='ci')),
+    ('vertex', 'gcloud_adc', ADC_INVENTORY),
+    ('anthropic_google_cloud', 'gcloud_adc', dict(ADC_INVENTORY, gcloud_adc_region='')),
+])
+def test_deferred_credentials_give_what_the_role_would_have_published(provider, role, inventory):
+    role_inventory = {'claude_code_provider': provider, 'claude_code_users': ['alice', 'bob']}
+    with_facts = render('claude_code', dict(role_inventory, **_published(role, inventory)),
+                        ['claude_code__inputs'])['claude_code__inputs']
+    planned = render('claude_code', role_inventory, ['claude_code__inputs'])['claude_code__inputs']
+    # as vars/main.yml hands them over: the role list and the host's aws_credentials_* / gcloud_adc_* variables
+    planned.update(deferred_credentials=[role], credential_variables=dict(
+        inventory, aws_credentials_claude_code={'env': {'AWS_PROFILE': 'left-by-an-earlier-play'}}))
+    expected = claude_code_config(with_facts)
+    got = claude_code_config(planned)
+    assert got == expected
+    users = dict((user['name'], user) for user in got['host_users'])
+    if role == 'aws_credentials':
+        assert [args['name'] for args in users['alice']['aws_profiles']] == ['claude']
+        assert [args['name'] for args in users['bob']['aws_profiles']] == ['claude', 'ci']
+    else:
+        assert users['alice']['adc']['credentials']['refresh_token'] == 'refresh'
+        assert users['bob']['adc']['path'] == '/home/bob/adc.json'
+
+
+def test_deferred_credentials_are_checked_as_the_roles_check_them():
+    inputs = render('claude_code', {'claude_code_provider': 'bedrock'}, ['claude_code__inputs'])['claude_code__inputs']
+
+    def error(roles, variables):
+        with pytest.raises(AnsibleFilterError) as caught:
+            claude_code_config(dict(inputs, deferred_credentials=roles, credential_variables=variables))
+        return str(caught.value)
+
+    # the role's argument spec
+    message = error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_users='alice'))
+    assert 'aws_credentials' in message and "arg spec 'main'" in message and 'aws_credentials_users' in message
+    message = error(['gcloud_adc'], {'gcloud_adc_users': [{'name': 'alice', 'state': 'gone'}]})
+    assert 'gcloud_adc_users' in message and 'state' in message
+    # the roles' own checks (tasks/plan.yml, tasks/validate.yml), with their messages
+    assert error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_claude_profile='nope')) == (
+        'aws_credentials_claude_profile is nope, which is not in aws_credentials_profiles.')
+    message = error(['gcloud_adc'], {'gcloud_adc_users': [{'name': 'alice'}, {'name': 'alice'}]})
+    assert message.startswith('gcloud_adc_users must list each user once (alice, alice)')
+    assert message.endswith('(missing for: alice, alice).')
+    # the secrets of the variables are in no message
+    message = error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_backup='maybe'))
+    assert 'golden/secret' not in message and 'aws_credentials_backup' in message
+    assert 'must list roles among' in error(['litellm_proxy'], {})
