@@ -202,7 +202,7 @@ def test_deferred_credentials_are_checked_as_the_roles_check_them():
         return str(caught.value)
 
     # the role's argument spec
-    message = error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_users='alice'))
+    message = error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_users={'alice': True}))
     assert 'aws_credentials' in message and "arg spec 'main'" in message and 'aws_credentials_users' in message
     message = error(['gcloud_adc'], {'gcloud_adc_users': [{'name': 'alice', 'state': 'gone'}]})
     assert 'gcloud_adc_users' in message and 'state' in message
