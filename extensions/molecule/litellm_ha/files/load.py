@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: (c) 2026, devfleet.claude_code contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -62,7 +61,7 @@ async def run(args):
             if args.pause:
                 await asyncio.sleep(args.pause)
 
-    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    await asyncio.gather(*(worker() for _worker in range(args.concurrency)))
     state['seconds'] = round(time.monotonic() - start, 1)
     return state
 
