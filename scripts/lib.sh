@@ -17,11 +17,18 @@ export DFCC_CACHE
 TREE="$DFCC_CACHE/tree-$(printf '%s' "$REPO" | sha256sum | cut -c1-10)"
 COLLECTION="$TREE/ansible_collections/devfleet/claude_code"
 
-log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
-die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+# colour only for a person at a terminal (https://no-color.org): logs and CI files get plain text
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+  _BOLD=$'\033[1m' _RED=$'\033[31m' _PLAIN=$'\033[0m'
+else
+  _BOLD='' _RED='' _PLAIN=''
+fi
+log() { printf '\n%s== %s%s\n' "$_BOLD" "$*" "$_PLAIN" >&2; }
+note() { printf '   %s\n' "$*" >&2; }
+die() { printf '%sERROR: %s%s\n' "$_RED" "$*" "$_PLAIN" >&2; exit 1; }
 
 need_root() {
-  [ "$(id -u)" = 0 ] || die "$1 needs root (it creates users, containers and system services): run it with sudo"
+  [ "$(id -u)" = 0 ] || die "$1 needs root (it creates users, containers and system services): run it as root, for example with sudo"
 }
 
 # apt_install PKG...: install the Debian/Ubuntu packages that are missing
@@ -32,25 +39,50 @@ apt_install() {
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
   [ "$(id -u)" = 0 ] || die "missing packages ${missing[*]}: install them or run as root"
   log "apt-get install ${missing[*]}"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  local out
+  out=$(mktemp)
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+    >"$out" 2>&1 || { tail -n 20 "$out" >&2; rm -f "$out"; die "apt-get install ${missing[*]} failed"; }
+  rm -f "$out"
+  # remembered for `scripts/demo --clean`, which says how to remove them
+  mkdir -p "$DFCC_CACHE"
+  printf '%s\n' "${missing[@]}" >>"$DFCC_CACHE/apt-installed.txt"
 }
 
-# python_between MIN MAX: print the first working python3.MIN..3.MAX, preferring python3 itself
+# python_candidates MINOR: paths and names of Pythons 3.MINOR worth trying, most specific first
+python_candidates() {
+  local v=$1 root found
+  echo "python3.$v"
+  echo "/usr/bin/python3.$v"
+  echo "/usr/local/bin/python3.$v"
+  # pyenv's shims refuse a version that is not selected: use the interpreters themselves
+  for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv /opt/pyenv; do
+    [ -n "$root" ] || continue
+    for found in "$root"/versions/3."$v".*/bin/python3."$v"; do
+      [ -x "$found" ] && echo "$found"
+    done
+  done
+  if command -v uv >/dev/null 2>&1; then
+    uv python find --no-project "3.$v" 2>/dev/null || true
+  fi
+}
+
+# python_between MIN MAX: print the first working python3.MIN..3.MAX (one with venv and ensurepip), trying
+# $DFCC_PYTHON and python3 first, then the newest minor version first: PATH, /usr/bin, /usr/local/bin, pyenv
+# versions, `uv python find`
 python_between() {
-  local min=$1 max=$2 candidate version
+  local min=$1 max=$2 candidate version v found
   local candidates=("${DFCC_PYTHON:-}" python3)
   for ((v = max; v >= min; v--)); do
-    candidates+=("python3.$v" /usr/bin/python3."$v" /usr/local/bin/python3."$v")
-    for candidate in /root/.pyenv/versions/3."$v".*/bin/python3."$v" "$HOME"/.pyenv/versions/3."$v".*/bin/python3."$v"; do
-      [ -x "$candidate" ] && candidates+=("$candidate")
-    done
+    while IFS= read -r candidate; do candidates+=("$candidate"); done < <(python_candidates "$v")
   done
   for candidate in "${candidates[@]}"; do
     [ -n "$candidate" ] || continue
-    version=$("$candidate" -c 'import sys; print(sys.version_info[1])' 2>/dev/null) || continue
-    if [ "$version" -ge "$min" ] && [ "$version" -le "$max" ] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
-      command -v "$candidate" 2>/dev/null || echo "$candidate"
+    # a pyenv shim that refuses fails here; one that works prints the interpreter behind it
+    found=$("$candidate" -c 'import sys, venv, ensurepip; print(sys.version_info[1], sys.executable)' 2>/dev/null) || continue
+    version=${found%% *}
+    if [ "$version" -ge "$min" ] && [ "$version" -le "$max" ] && [ -x "${found#* }" ]; then
+      echo "${found#* }"
       return 0
     fi
   done
@@ -60,8 +92,22 @@ python_between() {
 # with_lock NAME COMMAND...: run a command holding an exclusive lock shared by every checkout on this machine
 # (stages that create users, containers or shared caches must not run twice at once)
 # The locks live outside $DFCC_CACHE: checkouts with different caches still share the machine's users and /etc.
+# Root's locks are machine-wide (/tmp/devfleet-claude-code-locks, root-owned): root stages use the machine's users,
+# /etc and containers. An ordinary user's stages touch only their own caches (~/.cache, ~/.ansible), so their
+# locks are theirs too (~/.cache/devfleet-claude-code-locks): a root run never locks them out, and they can never
+# hold up a root run. DFCC_LOCK_DIR overrides both.
+lock_dir() {
+  if [ -n "${DFCC_LOCK_DIR:-}" ]; then
+    echo "$DFCC_LOCK_DIR"
+  elif [ "$(id -u)" = 0 ]; then
+    echo /tmp/devfleet-claude-code-locks
+  else
+    echo "$HOME/.cache/devfleet-claude-code-locks"
+  fi
+}
 with_lock() {
-  local name=$1 dir=${DFCC_LOCK_DIR:-/tmp/devfleet-claude-code-locks}
+  local name=$1 dir
+  dir=$(lock_dir)
   shift
   mkdir -p "$dir"
   (
@@ -105,7 +151,7 @@ sync_tree() {
   rm -rf "$COLLECTION"
   mkdir -p "$COLLECTION"
   (
-    cd "$REPO"
+    cd "$REPO" || exit
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
       git ls-files -z -co --exclude-standard
     else
@@ -125,7 +171,7 @@ for name in sys.stdin.buffer.read().decode().split("\0"):
   printf -- '---\n# Written by scripts/lib.sh\nsetup_claude_cli_cache: %s\n' "$DFCC_CACHE" \
     >"$COLLECTION/tests/integration/integration_config.yml"
   (
-    cd "$COLLECTION"
+    cd "$COLLECTION" || exit
     git init -q
     git add -A
   )
@@ -151,7 +197,7 @@ EOF
 
 # test_collections: collections the tests need (containers.podman for molecule's podman driver, ansible.posix,
 # community.general), taken from the `ansible` wheel on PyPI because Ansible Galaxy may be unreachable. Prints the
-# directory to add to ANSIBLE_COLLECTIONS_PATH.
+# directory to add to ANSIBLE_COLLECTIONS_PATH. Needs $VENV (the caller's controller virtualenv).
 ANSIBLE_PACKAGE_VERSION=12.3.0
 test_collections() {
   with_lock test-collections _test_collections
@@ -162,6 +208,7 @@ _test_collections() {
     log "collections from ansible==$ANSIBLE_PACKAGE_VERSION (PyPI)"
     local tmp
     tmp=$(mktemp -d)
+    # shellcheck disable=SC2153  # VENV is set by the script that sources this file
     "$VENV/bin/python" -m pip download -q --no-deps "ansible==$ANSIBLE_PACKAGE_VERSION" -d "$tmp" >&2
     "$VENV/bin/python" - "$tmp"/ansible-*.whl "$dir.tmp" <<'PYEOF'
 import sys, zipfile

@@ -51,3 +51,29 @@ attributes:
   idempotent:
     support: full
 '''
+
+    # Members of the action group settings (meta/runtime.yml).
+    ACTION_GROUP_SETTINGS = r'''
+options: {}
+attributes:
+  action_group:
+    description:
+      - Use C(group/devfleet.claude_code.settings) in C(module_defaults) to set defaults for this module.
+      - The options the group's modules share are O(user) and O(config_dir).
+    support: full
+    membership:
+      - devfleet.claude_code.settings
+'''
+
+    # Members of the action group aws (meta/runtime.yml).
+    ACTION_GROUP_AWS = r'''
+options: {}
+attributes:
+  action_group:
+    description:
+      - Use C(group/devfleet.claude_code.aws) in C(module_defaults) to set defaults for this module.
+      - The options the group's modules share are O(user), O(config_file), O(credentials_file) and O(region).
+    support: full
+    membership:
+      - devfleet.claude_code.aws
+'''

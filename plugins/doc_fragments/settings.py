@@ -92,13 +92,17 @@ options:
         with a password (C(https://user:pass@proxy)) are secret whatever their name.
       - Secret values never appear in results, diffs, warnings, errors, the C(-vvv) invocation or the host's
         syslog, and are refused in files that every user can read.
+      - Beyond secrets, output shows only values that are provably public (a variable or settings key on the list
+        in C(docs/security.md), or in O(public_env)); any other value is shown by name as V(<secret>), also when it
+        was already in the file and this task does not name it.
     type: list
     elements: str
     default: []
   public_env:
     description:
-      - Names of variables that look secret by name but are not (for example C(MY_KEYBOARD_LAYOUT)), so they
-        are shown and may go into world-readable managed settings. O(secret_env) wins over this list.
+      - Names of variables that are not secret. Their values are shown in results and diffs (variables on no list
+        of public names are shown as V(<secret>) otherwise), and those that look secret by name (for example
+        C(MY_KEYBOARD_LAYOUT)) may go into world-readable managed settings. O(secret_env) wins over this list.
     type: list
     elements: str
     default: []

@@ -76,7 +76,7 @@ def split_env(env, secret_env=None, public_env=None):
     policy = SecretPolicy(secret_env, public_env)
     public, secret = {}, {}
     for name, value in env.items():
-        is_secret = value is not None and policy.is_secret(str(name), value if isinstance(value, str) else None)
+        is_secret = value is not None and policy.is_secret(str(name), value)
         public[name] = None if is_secret else value
         secret[name] = value if is_secret else None
     return {'public': public, 'secret': secret}

@@ -25,20 +25,47 @@ Section naming, as the SDKs read it:
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 
-REDACTED = '<secret>'
-REDACTED_CHANGED = '<secret, changed>'
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user, read_file
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
+    REDACTED,
+    REDACTED_CHANGED,
+    looks_secret,
+    mask,
+    redact_mapping,
+    secret_looking_name,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._validate import check_line
 
 # keys whose values are secret wherever they are (both files, every section)
 SECRET_KEYS = frozenset(('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_security_token'))
+# keys whose values may be shown (in results and diffs); any other key is shown by name only. credential_process
+# (a command) and external_id (a shared secret with the role's owner) are not on it.
+PUBLIC_KEYS = frozenset((
+    'region', 'output', 'sso_session', 'sso_account_id', 'sso_role_name', 'sso_start_url', 'sso_region',
+    'sso_registration_scopes', 'role_arn', 'source_profile', 'credential_source', 'web_identity_token_file',
+    'role_session_name', 'duration_seconds', 'mfa_serial', 'ca_bundle', 'endpoint_url', 'endpoint_discovery_enabled',
+    'ignore_configured_endpoint_urls', 'services', 's3', 'retry_mode', 'max_attempts', 'parameter_validation',
+    'tcp_keepalive', 'defaults_mode', 'use_fips_endpoint', 'use_dualstack_endpoint', 'sts_regional_endpoints',
+    'cli_pager', 'cli_timestamp_format', 'cli_follow_urlparam', 'cli_binary_format', 'cli_auto_prompt',
+    'cli_history', 'account_id_endpoint_mode', 'aws_account_id', 'request_checksum_calculation',
+    'response_checksum_validation', 'sigv4a_signing_region_set', 'metadata_service_timeout',
+    'metadata_service_num_attempts', 'ec2_metadata_service_endpoint', 'ec2_metadata_service_endpoint_mode',
+    'ec2_metadata_v1_disabled', 'disable_request_compression', 'request_min_compression_size_bytes',
+    'auth_scheme_preference', 'sdk_ua_app_id',
+))
 CREDENTIAL_KEYS = ('aws_access_key_id', 'aws_secret_access_key', 'aws_session_token')
 
-NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@+-]*$')
-KEY = re.compile(r'^[a-z][a-z0-9_]*$')
+NAME = re.compile(r'\A[A-Za-z0-9][A-Za-z0-9_.@+-]*\Z')
+KEY = re.compile(r'\A[a-z][a-z0-9_]*\Z')
 _SECTION = re.compile(r'\[(?P<header>.+)\]')  # configparser's SECTCRE, matched on the stripped line
-_OPTION = re.compile(r'(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$')  # configparser's OPTCRE
+_OPTION = re.compile(r'(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)\Z', re.DOTALL)  # configparser's OPTCRE
+# botocore reads the files with open() in text mode: universal newlines, so only \r\n, \r and \n end a line
+# (str.splitlines would also split on \f, \v, \x1c-\x1e, \x85, U+2028 and U+2029, which botocore keeps)
+_LINE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
 _COMMENT_PREFIXES = ('#', ';')
 NESTED_INDENT = '  '
 
@@ -47,8 +74,22 @@ class IniError(ValueError):
     """A file the SDKs would not read, or input that cannot be written. The message is for the user."""
 
 
-def _is_secret_key(key):
-    return key in SECRET_KEYS or 'secret' in key or key.endswith('_token')
+def is_secret_key(key):
+    return key in SECRET_KEYS or secret_looking_name(key)
+
+
+def is_public_key(key, value=None):
+    """True when the value of key may be shown: on PUBLIC_KEYS and not looking like a credential."""
+    return key in PUBLIC_KEYS and not is_secret_key(key) and not looks_secret(value)
+
+
+def redact_section(data, other=None):
+    """A copy of a section ({key: value}) for results and diffs: values of keys that are not public hidden."""
+    if data is None:
+        return None
+    if other is None:
+        return redact_mapping(data, is_public_key)
+    return redact_mapping(data, is_public_key, other)
 
 
 class _Entry(object):
@@ -113,7 +154,7 @@ class IniFile(object):
     def __init__(self, text='', path='the file', bom=False):
         self.path = path
         self.bom = bom  # a UTF-8 byte order mark the file started with (kept, so no change means no write)
-        self.lines = text.splitlines(True)
+        self.lines = _LINE.findall(text)
         self.newline = '\r\n' if self.lines and self.lines[0].endswith('\r\n') else '\n'
         self._parse()
 
@@ -307,14 +348,14 @@ class IniFile(object):
         for section in self.sections:
             before = other.get(section.header) if other is not None else None
             for entry in section.entries:
-                if not _is_secret_key(entry.key):
+                if is_public_key(entry.key, entry.nested() or entry.text()):
                     continue
                 changed = other is not None and (before or {}).get(entry.key) != entry.text()
                 line = self.lines[entry.start]
                 match = _OPTION.match(line.strip())
                 prefix = line[:_indent(line)] + match.group('option').rstrip() + ' ' + match.group('vi') + ' '
                 ending = line[len(line.rstrip('\r\n')):]
-                lines[entry.start] = prefix + (REDACTED_CHANGED if changed else REDACTED) + ending
+                lines[entry.start] = prefix + mask(changed) + ending
                 for index in range(entry.start + 1, entry.end):
                     lines[index] = ''
         return ''.join(lines)
@@ -322,17 +363,19 @@ class IniFile(object):
 
 def check_value(key, value):
     """Refuse what the SDKs would read back differently, or that would inject lines into the file."""
-    if not isinstance(key, str) or not KEY.match(key):
-        raise IniError('%r is not a valid key name (lower-case letters, digits and "_")' % (key,))
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise IniError('%r is not a valid key name (lower-case letters, digits and "_"; no line break or other '
+                       'control character)' % (key,))
     values = value.items() if isinstance(value, dict) else [(None, value)]
     for sub, text in values:
         where = key if sub is None else '%s.%s' % (key, sub)
-        if sub is not None and (not isinstance(sub, str) or not KEY.match(sub)):
+        if sub is not None and (not isinstance(sub, str) or not KEY.fullmatch(sub)):
             raise IniError('%r is not a valid key name in %s (lower-case letters, digits and "_")' % (sub, key))
         if not isinstance(text, str):
             raise IniError('%s must be a string, got %s' % (where, type(text).__name__))
-        if '\n' in text or '\r' in text:
-            raise IniError('%s must be a single line; it contains a line break' % where)
+        problem = check_line(where, text)
+        if problem:
+            raise IniError(problem)
         if text != text.strip():
             raise IniError('%s starts or ends with white space, which the SDKs strip: remove it' % where)
         if not text:
@@ -342,9 +385,9 @@ def check_value(key, value):
 
 
 def check_name(name, what='profile'):
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise IniError('%s name %r is not supported: use letters, digits and "_", ".", "@", "+", "-" '
-                       '(starting with a letter or digit)' % (what, name))
+                       '(starting with a letter or digit; no line break or other control character)' % (what, name))
     return name
 
 
@@ -439,10 +482,10 @@ STATIC_KEY_OPTIONS = (('access_key_id', 'aws_access_key_id'), ('secret_access_ke
                       ('session_token', 'aws_session_token'))
 CREDENTIAL_SOURCES = ('Environment', 'Ec2InstanceMetadata', 'EcsContainer')
 OUTPUTS = ('json', 'yaml', 'yaml-stream', 'text', 'table')
-REGION = re.compile(r'^[a-z]{2,}(-[a-z]+)+-\d+$')
-ACCOUNT_ID = re.compile(r'^\d{12}$')
-ROLE_ARN = re.compile(r'^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$')
-SESSION_NAME = re.compile(r'^[\w+=,.@-]{2,64}$')
+REGION = re.compile(r'\A[a-z]{2,}(-[a-z]+)+-[0-9]+\Z')
+ACCOUNT_ID = re.compile(r'\A[0-9]{12}\Z')
+ROLE_ARN = re.compile(r'\Aarn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+\Z')
+SESSION_NAME = re.compile(r'\A[A-Za-z0-9_+=,.@-]{2,64}\Z')
 # keys that extra must not set, and where they belong instead
 _EXTRA_REFUSED = dict(
     [(key, 'it belongs in the credentials file: use the %s option' % option) for option, key in STATIC_KEY_OPTIONS]
@@ -521,20 +564,20 @@ class ProfileSpec(object):
     def _check_values(self, legacy_sso):
         config, given = self.config, dict((k, v) for k, v in self.config.items() if v != '')
         region = given.get('region')
-        if region and not REGION.match(region):
+        if region and not REGION.fullmatch(region):
             raise IniError('region %r is not an AWS region name such as us-west-2' % region)
         for option in ('sso_region',):
             value = self.session.get(option) or given.get(option)
-            if value and not REGION.match(value):
+            if value and not REGION.fullmatch(value):
                 raise IniError('%s %r is not an AWS region name such as us-east-1' % (option, value))
         if given.get('output') and given['output'] not in OUTPUTS:
             raise IniError('output must be one of %s, got %r' % (', '.join(OUTPUTS), given['output']))
-        if given.get('sso_account_id') and not ACCOUNT_ID.match(given['sso_account_id']):
+        if given.get('sso_account_id') and not ACCOUNT_ID.fullmatch(given['sso_account_id']):
             raise IniError('sso_account_id must be the 12 digits of an AWS account, quoted so YAML keeps leading '
                            'zeros, got %r' % given['sso_account_id'])
-        if given.get('role_arn') and not ROLE_ARN.match(given['role_arn']):
+        if given.get('role_arn') and not ROLE_ARN.fullmatch(given['role_arn']):
             raise IniError('role_arn %r is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)' % given['role_arn'])
-        if given.get('role_session_name') and not SESSION_NAME.match(given['role_session_name']):
+        if given.get('role_session_name') and not SESSION_NAME.fullmatch(given['role_session_name']):
             raise IniError('role_session_name must be 2 to 64 characters of letters, digits and "+=,.@_-"')
         if given.get('credential_source') and given['credential_source'] not in CREDENTIAL_SOURCES:
             raise IniError('credential_source must be one of %s' % ', '.join(CREDENTIAL_SOURCES))
@@ -647,3 +690,122 @@ class ProfileSpec(object):
             return None
         section = find_sso_session(ini, self.session_name)
         return ini.get(section.header) if section is not None else None
+
+
+# --- one profile in a user's two files (the aws_profile module; claude_code_host for many at once) ---------
+
+def profile_argument_spec():
+    """The aws_profile module's options (a fresh dict each call: callers may change it)."""
+    return dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        user=dict(type='str'),
+        config_file=dict(type='path'),
+        credentials_file=dict(type='path'),
+        exclusive=dict(type='bool', default=False),
+        region=dict(type='str'),
+        output=dict(type='str'),
+        sso_session=dict(type='str'),
+        sso_start_url=dict(type='str'),
+        sso_region=dict(type='str'),
+        sso_registration_scopes=dict(type='list', elements='str'),
+        sso_account_id=dict(type='str'),
+        sso_role_name=dict(type='str'),
+        credential_process=dict(type='str'),
+        role_arn=dict(type='str'),
+        source_profile=dict(type='str'),
+        credential_source=dict(type='str', choices=list(CREDENTIAL_SOURCES)),
+        role_session_name=dict(type='str'),
+        external_id=dict(type='str'),
+        duration_seconds=dict(type='int'),
+        mfa_serial=dict(type='str'),
+        web_identity_token_file=dict(type='str', no_log=False),
+        access_key_id=dict(type='str', no_log=True),
+        secret_access_key=dict(type='str', no_log=True),
+        session_token=dict(type='str', no_log=True),
+        extra=dict(type='dict', default={}),
+        backup=dict(type='bool', default=False),
+    )
+
+
+PROFILE_REQUIRED_ONE_OF = [('user', 'config_file')]
+PROFILE_MUTUALLY_EXCLUSIVE = [('source_profile', 'credential_source', 'web_identity_token_file')]
+PROFILE_REQUIRED_TOGETHER = [('access_key_id', 'secret_access_key'), ('sso_account_id', 'sso_role_name')]
+PROFILE_REQUIRED_BY = dict(session_token=['access_key_id', 'secret_access_key'], sso_registration_scopes=['sso_session'])
+
+
+class AwsFile(object):
+    """One of the two files: where it is, and how this task changes it."""
+
+    def __init__(self, path, uid, gid, apply):
+        self.path = path
+        self.managed = ManagedFile(path, 0o600, uid, gid, 0o700)
+        self.apply = apply
+        self.changed_keys = []
+        self.before = None
+        self.after = None
+
+    def plan(self):
+        """Apply the change in memory to the current content: raises on a file or input we cannot use."""
+        state = read_file(self.path)
+        self.render(state.data if state else None)
+
+    def render(self, data):
+        ini = IniFile.from_bytes(data, self.path)
+        self.before = IniFile(ini.text(), self.path, ini.bom)
+        self.changed_keys = self.apply(ini)
+        self.after = ini
+        new = ini.to_bytes()
+        if data is None and not new:
+            return None  # nothing to write and no file: do not create an empty one
+        return None if new == (data or b'') else new
+
+    def write(self, check_mode, backup):
+        return self.managed.update(self.render, check_mode=check_mode, backup=backup)
+
+
+def write_profile(params, check_mode=False, diff=False):
+    """Write one profile as the aws_profile module's params say; return its result.
+
+    Every error (IniError, UnsafePathError, OSError) is raised before the first write: files untouched.
+    """
+    spec = ProfileSpec(params)
+    uid = gid = -1
+    home = None
+    if params.get('user') is not None:
+        info = lookup_user(params['user'])
+        uid, gid, home = info.uid, info.gid, info.home
+    config_path = params.get('config_file') or os.path.join(home, '.aws', 'config')
+    credentials_path = params.get('credentials_file') or (os.path.join(home, '.aws', 'credentials') if home else None)
+    if spec.credentials and credentials_path is None:
+        raise IniError('static keys go to the credentials file: give credentials_file (or user)')
+    files = [AwsFile(config_path, uid, gid, spec.apply_config)]
+    if credentials_path is not None:
+        files.append(AwsFile(credentials_path, uid, gid, spec.apply_credentials))
+    for aws_file in files:
+        aws_file.plan()
+    outcomes = [aws_file.write(check_mode, params.get('backup')) for aws_file in files]
+
+    config, credentials = files[0], (files[1] if len(files) > 1 else None)
+    result = dict(
+        changed=any(outcome['changed'] for outcome in outcomes),
+        config_file=outcomes[0]['path'],
+        profile=redact_section(spec.config_view(config.after)),
+        credentials=sorted((credentials.after.get(spec.name) or {}) if credentials else {}),
+        changed_keys=config.changed_keys + (credentials.changed_keys if credentials else []),
+    )
+    if credentials is not None:
+        result['credentials_file'] = outcomes[1]['path']
+    if spec.session_name:
+        result['sso_session'] = redact_section(spec.session_view(config.after))
+    backups = [outcome['backup_file'] for outcome in outcomes if outcome['backup_file']]
+    if backups:
+        result['backup_files'] = backups
+    if diff:
+        result['diff'] = []
+        for aws_file, outcome in zip(files, outcomes):
+            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
+            result['diff'].append(dict(before_header=header, after_header=outcome['path'],
+                                       before=aws_file.before.redacted(),
+                                       after=aws_file.after.redacted(aws_file.before)))
+    return result

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-ARN = re.compile(r'^arn:aws[a-z-]*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:'
-                 r'(?P<type>[a-z-]+)/(?P<id>.+)$')
+ARN = re.compile(r'\Aarn:aws[a-z-]*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12})?:'
+                 r'(?P<type>[a-z-]+)/(?P<id>.+)\Z')
 PROFILE_TYPES = ('inference-profile', 'application-inference-profile')
 
 SSO_ERRORS = ('SSOError', 'TokenRetrievalError')  # SSOTokenLoadError, UnauthorizedSSOTokenError are SSOErrors

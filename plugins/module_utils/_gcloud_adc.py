@@ -39,6 +39,20 @@ import tempfile
 import traceback
 import warnings
 
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user
+from ansible_collections.devfleet.claude_code.plugins.module_utils._json import (
+    JsonError,
+    dumps as json_dumps,
+    loads as json_loads,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
+    REDACTED,
+    REDACTED_CHANGED,
+    SECRET_VALUE,
+)
+
 try:
     import google.auth
     import google.auth.credentials
@@ -67,17 +81,12 @@ OBJECT_FIELDS = ('credential_source', 'source_credentials')
 # secret by name, wherever they appear; everything else in an ADC file is an identifier or a URL
 SECRET_FIELDS = frozenset(('private_key', 'client_secret', 'refresh_token', 'access_token', 'id_token', 'token',
                            'password', 'passphrase'))
-SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token$', re.IGNORECASE)
+SECRET_FIELD_PATTERN = re.compile(r'secret|password|passphrase|(^|_)token\Z', re.IGNORECASE)
 # objects whose every value is secret (a URL credential source may send an Authorization header)
 SECRET_OBJECTS = frozenset(('headers',))
-# a URL with a password in it (a credential source at https://user:password@host/...)
-SECRET_VALUE = re.compile(r'\b[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@', re.IGNORECASE)
-IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken$')
+IMPERSONATION_URL = re.compile(r'/serviceAccounts/(?P<principal>[^/:]+):generateAccessToken\Z')
 GCLOUD_DIRS = ('/usr/lib/google-cloud-sdk/bin', '/usr/local/google-cloud-sdk/bin', '/opt/google-cloud-sdk/bin',
                '/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')
-
-REDACTED = '<secret>'
-REDACTED_CHANGED = '<secret, changed>'
 
 
 class AdcError(Exception):
@@ -95,12 +104,11 @@ def parse_credentials(value):
         if not text.strip():
             raise AdcError('credentials is empty; give the content of the credentials file as a dict or a JSON string')
         try:
-            info = json.loads(text)
-        except ValueError as exc:
-            # the message of json errors holds positions only, never the text
-            raise AdcError('credentials is not valid JSON (line %s column %s: %s); give the content of the '
-                           'credentials file, for example with lookup("file", ...) or from a vaulted variable'
-                           % (getattr(exc, 'lineno', '?'), getattr(exc, 'colno', '?'), getattr(exc, 'msg', 'invalid')))
+            info = json_loads(text)
+        except JsonError as exc:
+            # the message of JsonError holds positions only, never the text
+            raise AdcError('credentials is not valid JSON (%s); give the content of the '
+                           'credentials file, for example with lookup("file", ...) or from a vaulted variable' % exc)
     else:
         raise AdcError('credentials must be a dict or a JSON string, got %s' % type(value).__name__)
     if not isinstance(info, dict):
@@ -259,7 +267,10 @@ def principal_of(info):
 
 def render(info):
     """The bytes of an ADC file, as gcloud writes them (JSON indented by 2, trailing newline)."""
-    return (json.dumps(info, indent=2, ensure_ascii=False, separators=(',', ': ')) + '\n').encode('utf-8')
+    try:
+        return (json_dumps(info, indent=2) + '\n').encode('utf-8')
+    except JsonError as exc:
+        raise AdcError('the credentials cannot be written as JSON that google-auth and Claude Code read (%s)' % exc)
 
 
 def parse_existing(data):
@@ -267,8 +278,8 @@ def parse_existing(data):
     if data is None:
         return None
     try:
-        parsed = json.loads(data.decode('utf-8-sig'))
-    except (UnicodeDecodeError, ValueError):
+        parsed = json_loads(data.decode('utf-8-sig'))
+    except (UnicodeDecodeError, JsonError):
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -452,3 +463,110 @@ def verify(info, credentials, timeout=30):
     if principal == 'default':  # google-auth's placeholder before a service account is known
         principal = principal_of(info)
     return dict(token=credentials.token, expiry=expiry, principal=principal, notes=notes)
+
+
+# --- one ADC file (the gcloud_adc module; claude_code_host for many users at once) ------------------------
+
+def adc_argument_spec():
+    """The gcloud_adc module's options (a fresh dict each call)."""
+    return dict(
+        user=dict(type='str'),
+        path=dict(type='str'),
+        credentials=dict(type='raw', no_log=True),
+        quota_project_id=dict(type='str'),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        verify=dict(type='bool', default=False),
+        verify_timeout=dict(type='int', default=30),
+        backup=dict(type='bool', default=False),
+    )
+
+
+ADC_REQUIRED_ONE_OF = [('user', 'path')]
+ADC_REQUIRED_IF = [('state', 'present', ['credentials'])]
+
+
+class AdcFile(object):
+    """One ADC file on the host and the change a task wants in it."""
+
+    def __init__(self, module, params=None):
+        self.module = module
+        self.params = params = module.params if params is None else params
+        self.user = lookup_user(params['user']) if params['user'] is not None else None
+        home = self.user.home if self.user else None
+        self.path = resolve_path(params['path'], home)
+        self.default_path = home is not None and self.path == default_path(home)
+        uid, gid = (self.user.uid, self.user.gid) if self.user else (-1, -1)
+        self.file = ManagedFile(self.path, 0o600, uid, gid, dir_mode=0o700)
+        self.result = dict(changed=False, path=self.path, default_path=self.default_path, fields_changed=[],
+                           gcloud_path=find_gcloud(module.get_bin_path, home))
+
+    def absent(self):
+        outcome = self.file.remove(check_mode=self.module.check_mode, backup=self.params['backup'])
+        before = parse_existing(outcome['before'])
+        self._outcome(outcome, before, None)
+
+    def present(self, info):
+        module = self.module
+        credential_type, desired = check_structure(info, self.params['quota_project_id'])
+        credentials, project_id, notes = load(desired, module.tmpdir)
+        for note in notes:
+            module.warn('google-auth: %s' % note)
+        self.result.update(type=credential_type, principal=principal_of(desired), project_id=project_id,
+                           quota_project_id=desired.get('quota_project_id'), verified=False)
+        if self.params['verify']:
+            if not transport_available():
+                module.fail_json(msg=missing_required_lib('requests (or urllib3), for verify'))
+            verified = verify(desired, credentials, self.params['verify_timeout'])
+            if verified['token']:
+                module.no_log_values.add(verified['token'])
+            for note in verified['notes']:
+                module.warn(note)
+            self.result.update(verified=True, expiry=verified['expiry'],
+                               principal=verified['principal'] or self.result['principal'])
+        seen = {}
+
+        def new_content(data):
+            seen['before'] = current = parse_existing(data)
+            if current == desired:
+                return None
+            return render(desired)
+
+        outcome = self.file.update(new_content, check_mode=module.check_mode, backup=self.params['backup'])
+        self._outcome(outcome, seen.get('before'), desired)
+
+    def _outcome(self, outcome, before, after):
+        module = self.module
+        self.result.update(changed=outcome['changed'], path=outcome['path'])
+        if outcome['content_changed']:
+            self.result['fields_changed'] = changed_fields(before, after)
+        if outcome['backup_file']:
+            self.result['backup_file'] = outcome['backup_file']
+        if module._diff:
+            raw_before = outcome['before']
+            if raw_before is None:
+                before_text = ''
+            elif before is None:
+                before_text = '<not a JSON object: %d bytes, not shown>\n' % len(raw_before)
+            else:
+                before_text = render(redact(before)).decode('utf-8')
+            after_text = '' if after is None else render(redact(after, before if before is not None else {})).decode('utf-8')
+            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
+            self.result['diff'] = dict(before_header=header, after_header=outcome['path'],
+                                       before=before_text, after=after_text)
+
+
+def mask_credentials(module, value=None):
+    """Parse the credentials option and fix up what Ansible masks in results.
+
+    credentials is no_log: Ansible masks every string of it everywhere in the output, which would turn
+    "service_account" or the client email into ******** in results. The secret fields stay masked (and are added
+    one by one, for the JSON string form); the public ones are unmasked so that results can name the principal.
+    """
+    value = module.params['credentials'] if value is None else value
+    if value is None:
+        return None
+    info = parse_credentials(value)
+    secrets = secret_values(info)
+    module.no_log_values.update(secrets)
+    module.no_log_values.difference_update(public_values(info) - secrets)
+    return info

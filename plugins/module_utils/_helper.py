@@ -16,7 +16,8 @@ ApiKeyHelper below. Design notes (also in docs/api_key_helper.md):
 * Sources ``file`` (a 0600 key file) and ``env`` are read directly (a few builtins). Sources
   ``command``, ``aws_secretsmanager``, ``aws_ssm`` and ``gcp_secretmanager`` are slow (a CLI, a Python
   start, network), so their helpers keep a per-user cache (0600 in a 0700 directory under
-  ``$XDG_RUNTIME_DIR`` or ``~/.cache``) for ``cache_ttl`` seconds. A cached call is POSIX-shell builtins
+  ``/run/user/UID`` or ``~/.cache``, paths fixed when the helper is installed, see cache_dirs) for
+  ``cache_ttl`` seconds. A cached call is POSIX-shell builtins
   only. The cache is replaced with a temporary file and ``mv`` (rename), so concurrent readers see the
   old or the new file, never a torn one. Expiry uses ``/proc/uptime`` plus the boot id on Linux (no fork,
   immune to clock changes), ``date +%s`` elsewhere.
@@ -46,6 +47,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     list_dir,
     lookup_user,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import REDACTED, SecretPolicy, looks_secret
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     ENV_NAME,
     SettingsChange,
@@ -86,7 +88,8 @@ LIBRARIES = {
 TTL_VAR = 'CLAUDE_CODE_API_KEY_HELPER_TTL_MS'
 HELPER_NAME = 'api-key-helper'
 MAX_KEY_LENGTH = 16384  # what Claude Code accepts from an apiKeyHelper
-PRINTABLE_KEY = re.compile(r'^[\x20-\x7e]+\Z')
+PRINTABLE_KEY = re.compile(r'\A[\x20-\x7e]+\Z')
+ENDPOINT_URL = re.compile(r'\Ahttps?://[\x21-\x7e]+\Z')
 CACHE_SUBDIR = 'devfleet-claude-code'
 VERIFY_TIMEOUT = 120
 VERIFY_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -189,14 +192,16 @@ def validate_config(params, helper_path, key_file, default_python):
     if source == 'file':
         params['key'] = params['key'].strip()  # a YAML block scalar or a file brings a trailing newline
         check_key(params['key'])
-    if source == 'env' and not ENV_NAME.match(params['env_var']):
-        raise HelperError('env_var %r is not a valid environment variable name' % params['env_var'])
+    if source == 'env' and not ENV_NAME.fullmatch(params['env_var']):
+        raise HelperError('env_var %r is not a valid environment variable name (letters, digits and "_", not '
+                          'starting with a digit; no line break or other control character)' % params['env_var'])
     if source == 'command':
         if '\0' in params['command'] or not params['command'].strip():
             raise HelperError('command must be a non-empty shell command')
     endpoint = params.get('endpoint_url')
-    if endpoint is not None and not re.match(r'^https?://[^\s]+$', endpoint):
-        raise HelperError('endpoint_url must be an http:// or https:// URL, got %r' % endpoint)
+    if endpoint is not None and not ENDPOINT_URL.fullmatch(endpoint):
+        raise HelperError('endpoint_url must be an http:// or https:// URL without spaces or control '
+                          'characters')
     for name in ('secret_id', 'parameter', 'json_key', 'region', 'profile', 'project', 'secret', 'version'):
         value = params.get(name)
         if value is not None and (not value or not PRINTABLE_KEY.match(value)):
@@ -207,7 +212,7 @@ def validate_config(params, helper_path, key_file, default_python):
     python = None
     if source in PYTHON_SOURCES:
         python = params.get('python') or default_python
-        if not python or not os.path.isabs(python):
+        if not python or not os.path.isabs(python) or not PRINTABLE_KEY.fullmatch(python):
             raise HelperError('python must be an absolute path to a Python interpreter, got %r' % (python,))
     return HelperConfig(source, options, cache_ttl, python, key_file if source == 'file' else None)
 
@@ -277,14 +282,7 @@ _dfcc_name=%(name)s
 _dfcc_cache=
 _dfcc_caller=${DFCC_API_KEY_HELPER_CALLER:-$PPID}
 if [ "${DFCC_API_KEY_HELPER_CACHE:-1}" != 0 ]; then
-  if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ -O "$XDG_RUNTIME_DIR" ]; then
-    _dfcc_dir=$XDG_RUNTIME_DIR/%(subdir)s
-  elif [ -n "${HOME:-}" ]; then
-    _dfcc_dir=${XDG_CACHE_HOME:-$HOME/.cache}/%(subdir)s
-  else
-    _dfcc_dir=
-  fi
-  if [ -n "$_dfcc_dir" ]; then
+%(select_dir)s  if [ -n "$_dfcc_dir" ]; then
     _dfcc_cache=$_dfcc_dir/$_dfcc_name
     if [ -r /proc/uptime ] && read -r _dfcc_now _dfcc_x </proc/uptime && read -r _dfcc_boot </proc/sys/kernel/random/boot_id; then
       _dfcc_now=${_dfcc_now%%%%.*}
@@ -512,8 +510,55 @@ sys.stdout.write(value.strip() + '\n')
 '''
 
 
-def render_script(config, helper_path):
-    """The helper script for a HelperConfig, as bytes."""
+# Where a helper caches keys is decided when it is installed, so that state: absent knows every place:
+# for one user, /run/user/UID (tmpfs) when it exists and is theirs, else HOME/.cache (both fixed paths,
+# $XDG_CACHE_HOME and $XDG_RUNTIME_DIR are not consulted); for every user (managed scope), their
+# /run/user/UID or their ~/.cache.
+_SELECT_USER_DIR = '''\
+  if [ -d %(runtime)s ] && [ -O %(runtime)s ]; then
+    _dfcc_dir=%(runtime)s/%(subdir)s
+  else
+    _dfcc_dir=%(home)s/.cache/%(subdir)s
+  fi
+'''
+_SELECT_ANY_DIR = '''\
+  _dfcc_dir=
+  case ${XDG_RUNTIME_DIR:-} in
+    /run/user/[0-9]*) [ -d "$XDG_RUNTIME_DIR" ] && [ -O "$XDG_RUNTIME_DIR" ] && _dfcc_dir=$XDG_RUNTIME_DIR/%(subdir)s ;;
+  esac
+  if [ -z "$_dfcc_dir" ] && [ -n "${HOME:-}" ]; then
+    _dfcc_dir=$HOME/.cache/%(subdir)s
+  fi
+'''
+
+
+def cache_dirs(user):
+    """The directories a helper installed for user (None: managed scope, every user) may cache keys in."""
+    return [os.path.join(runtime_dir(user.uid), CACHE_SUBDIR), os.path.join(user.home, '.cache', CACHE_SUBDIR)]
+
+
+def runtime_dir(uid):
+    return '/run/user/%d' % uid
+
+
+def _select_cache_dir(user):
+    if user is None:
+        return _SELECT_ANY_DIR % dict(subdir=CACHE_SUBDIR)
+    return _SELECT_USER_DIR % dict(runtime=shlex.quote(runtime_dir(user.uid)), home=shlex.quote(user.home),
+                                   subdir=CACHE_SUBDIR)
+
+
+# the command of a source: command helper, as _COMMAND embeds it (it may carry a credential)
+_COMMAND_BODY = re.compile(r'(?<=\n  \{\n).*?(?=\n  \} </dev/null 2>"\$_dfcc_err"\n)', re.DOTALL)
+
+
+def redact_script(text):
+    """A helper script as a diff may show it: the command it runs (this one's or an earlier one's) hidden."""
+    return _COMMAND_BODY.sub(REDACTED, text)
+
+
+def render_script(config, helper_path, cache_user=None):
+    """The helper script for a HelperConfig, as bytes (cache_user: the one user of a user-scope helper)."""
     describe = config.describe()
     parts = [_HEADER % dict(command=_printable(helper_command(helper_path)), describe=_printable(describe)),
              _COMMON % dict(max=MAX_KEY_LENGTH, what=shlex.quote(describe))]
@@ -534,7 +579,7 @@ def render_script(config, helper_path):
         return ''.join(parts).encode('utf-8')
     # the cache name changes with the script, so a helper whose source changed never serves the old key
     name = '%s-%s' % (cache_prefix(helper_path), _short_hash(''.join(parts) + fetch + str(config.cache_ttl), 8))
-    parts += [_CACHE_READ % dict(ttl=config.cache_ttl, name=name, subdir=CACHE_SUBDIR), fetch,
+    parts += [_CACHE_READ % dict(ttl=config.cache_ttl, name=name, select_dir=_select_cache_dir(cache_user)), fetch,
               _CACHE_WRITE % dict(prefix=cache_prefix(helper_path)), _EMIT]
     return ''.join(parts).encode('utf-8')
 
@@ -719,8 +764,8 @@ class ApiKeyHelper(object):
                         after='' if after is None else ('<secret, changed>\n' if outcome['content_changed'] and before is not None
                                                         else '<secret>\n'))
         return dict(before_header=self.helper_path, after_header=self.helper_path,
-                    before='' if before is None else before.decode('utf-8', 'replace'),
-                    after='' if after is None else after.decode('utf-8', 'replace'))
+                    before='' if before is None else redact_script(before.decode('utf-8', 'replace')),
+                    after='' if after is None else redact_script(after.decode('utf-8', 'replace')))
 
     def _settings_change(self, present):
         env = validate_env(self.params.get('env'), self.warn)
@@ -746,6 +791,9 @@ class ApiKeyHelper(object):
                 'user of the machine. Use scope: user for each user, or a source that each user reads with their '
                 'own credentials (env, command, aws_secretsmanager, aws_ssm, gcp_secretmanager).')
         if config.source == 'command':
+            if self.scope == 'managed' and looks_secret(config.options['command']):
+                raise HelperError('command looks like it holds a credential, and a managed helper script is '
+                                  'readable by every user: fetch the key from a vault or a file instead')
             syntax_check(script)
         verify = self.params['verify'] and config.source not in ('file', 'env')
         runner = self.user
@@ -770,11 +818,13 @@ class ApiKeyHelper(object):
         On removal the registration goes first.
         """
         result = dict(changed=False, helper_path=self.helper_path, helper_command=helper_command(self.helper_path))
+        # the command this module installs is its own: shown; any other apiKeyHelper value is hidden
+        policy = SecretPolicy(policy.secret_env, policy.public_env, [helper_command(self.helper_path)])
         diffs = []
         change = self._settings_change(self.present)
         if self.present:
             config = validate_config(self.params, self.helper_path, self.key_path, self.default_python)
-            script = render_script(config, self.helper_path)
+            script = render_script(config, self.helper_path, self.user if self.scope == 'user' else None)
             self._check(config, script)
             apply_settings_change(self.target, change, policy, check_mode=True)
             result.update(source=config.source, cache_ttl=config.cache_ttl if config.source in CACHED_SOURCES else 0)
@@ -812,14 +862,18 @@ class ApiKeyHelper(object):
         return result
 
     def _remove_caches(self):
-        """Cached keys of this helper in the user's cache directories (user scope only)."""
-        if self.user is None or self.scope != 'user':
-            return False
+        """Cached keys of this helper in every directory it may have cached them in (see cache_dirs)."""
         changed = False
         prefix = cache_prefix(self.helper_path) + '-'
-        dirs = [os.path.join(self.user.home, '.cache', CACHE_SUBDIR),
-                os.path.join('/run/user/%d' % self.user.uid, CACHE_SUBDIR)]
-        for directory in dirs:
+        # each directory with the user whose cache it is: the files are theirs, in a directory they can write
+        if self.scope == 'user':
+            dirs = [(directory, self.user.uid, self.user.gid) for directory in cache_dirs(self.user)]
+        else:  # a managed helper ran as any user: their runtime directories and their homes
+            dirs = [(os.path.join(runtime_dir(int(name)), CACHE_SUBDIR), int(name), -1)
+                    for name in (list_dir('/run/user') or []) if name.isdigit()]
+            dirs += sorted(set((os.path.join(entry.pw_dir, '.cache', CACHE_SUBDIR), entry.pw_uid, entry.pw_gid)
+                               for entry in pwd.getpwall() if os.path.isabs(entry.pw_dir) and entry.pw_dir != '/'))
+        for directory, uid, gid in dirs:
             try:
                 names = list_dir(directory) or []
             except UnsafePathError:
@@ -827,7 +881,8 @@ class ApiKeyHelper(object):
             for name in names:
                 if name.startswith(prefix):
                     try:
-                        outcome = ManagedFile(os.path.join(directory, name), 0o600).remove(check_mode=self.check_mode)
+                        outcome = ManagedFile(os.path.join(directory, name), 0o600, uid, gid).remove(
+                            check_mode=self.check_mode)
                     except UnsafePathError as exc:  # the user's own cache: theirs to clean up; warn, go on
                         self.warn('left a cached key in place: %s' % exc)
                         continue
@@ -835,5 +890,42 @@ class ApiKeyHelper(object):
         return changed
 
 
-__all__ = ['ApiKeyHelper', 'HelperConfig', 'HelperError', 'HelperSettingsChange', 'SOURCES', 'SettingsError',
-           'check_key', 'helper_command', 'render_script', 'validate_config']
+# --- the api_key_helper module's options (also claude_code_host's, for each user) ----------------------------
+
+def helper_argument_spec():
+    """The api_key_helper module's own options, without secret_env/public_env (a fresh dict each call)."""
+    return dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        scope=dict(type='str', choices=['user', 'managed'], default='user'),
+        user=dict(type='str'),
+        config_dir=dict(type='str'),
+        dropin=dict(type='str'),
+        helper_path=dict(type='path'),
+        source=dict(type='str', choices=list(SOURCES)),
+        key=dict(type='str', no_log=True),
+        env_var=dict(type='str'),
+        command=dict(type='str'),
+        secret_id=dict(type='str', no_log=False),
+        json_key=dict(type='str', no_log=False),
+        region=dict(type='str'),
+        profile=dict(type='str'),
+        parameter=dict(type='str'),
+        project=dict(type='str'),
+        secret=dict(type='str', no_log=False),
+        version=dict(type='str'),
+        endpoint_url=dict(type='str'),
+        python=dict(type='path'),
+        cache_ttl=dict(type='int', default=300),
+        ttl_ms=dict(type='int'),
+        verify=dict(type='bool', default=True),
+        env=dict(type='dict', default={}),
+        settings=dict(type='dict', default={}),
+        backup=dict(type='bool', default=False),
+    )
+
+
+HELPER_REQUIRED_IF = [('scope', 'user', ['user']), ('state', 'present', ['source'])]
+
+
+__all__ = ['HELPER_REQUIRED_IF', 'ApiKeyHelper', 'HelperConfig', 'HelperError', 'HelperSettingsChange', 'SOURCES',
+           'SettingsError', 'check_key', 'helper_argument_spec', 'helper_command', 'render_script', 'validate_config']

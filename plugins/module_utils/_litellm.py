@@ -37,6 +37,8 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     lookup_user,
     read_file,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import mask
+from ansible_collections.devfleet.claude_code.plugins.module_utils._validate import check_line
 
 # Releases of LiteLLM on PyPI that were compromised (malicious code published under the project's name).
 BLOCKED_VERSIONS = ('1.82.7', '1.82.8')
@@ -47,8 +49,8 @@ PREVIOUS_DIR = '.previous'
 MANIFEST_NAME = 'MANIFEST.json'
 RESULT_MARKER = 'DFCC-LITELLM-CHECK '
 
-ENV_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-FILE_NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
+ENV_NAME_RE = re.compile(r'\A[A-Za-z_][A-Za-z0-9_]*\Z')
+FILE_NAME_RE = re.compile(r'\A[A-Za-z0-9_][A-Za-z0-9_.-]*\Z')
 _RESERVED = (CONFIG_NAME, ENV_NAME, PREVIOUS_DIR, MANIFEST_NAME)
 # a secret shorter than this is not searched for in the public files (too many false positives)
 _MIN_SECRET_LEN = 8
@@ -64,11 +66,10 @@ def quote_env_value(name, value):
     """Quote a value for a systemd EnvironmentFile (double quotes; \\ " $ ` escaped)."""
     if not isinstance(value, str):
         raise ProxyConfigError('environment variable %s must be a string' % name)
-    for char in ('\n', '\r', '\0'):
-        if char in value:
-            raise ProxyConfigError(
-                'environment variable %s contains a line break or NUL, which an EnvironmentFile cannot hold; '
-                'give JSON values in compact form (to_json) and PEM data as a file' % name)
+    problem = check_line('environment variable %s' % name, value, allow_tab=True)
+    if problem:
+        raise ProxyConfigError('%s, which an EnvironmentFile cannot hold; give JSON values in compact form '
+                               '(to_json) and PEM data as a file' % problem)
     escaped = value.replace('\\', '\\\\').replace('"', '\\"').replace('$', '\\$').replace('`', '\\`')
     return '"%s"' % escaped
 
@@ -76,8 +77,10 @@ def quote_env_value(name, value):
 def render_env_file(environment, header):
     lines = [header.rstrip('\n')] if header else []
     for name in sorted(environment):
-        if not ENV_NAME_RE.match(name):
-            raise ProxyConfigError('%r is not a valid environment variable name' % (name,))
+        if not isinstance(name, str) or not ENV_NAME_RE.fullmatch(name):
+            raise ProxyConfigError('environment: %r is not a valid environment variable name (letters, digits and '
+                                   '"_", not starting with a digit; no line break or other control character)'
+                                   % (name,))
         lines.append('%s=%s' % (name, quote_env_value(name, environment[name])))
     return ('\n'.join(lines) + '\n').encode('utf-8')
 
@@ -87,7 +90,7 @@ def parse_env_file(data):
     result = {}
     if not data:
         return result
-    for line in data.decode('utf-8', 'replace').splitlines():
+    for line in re.split(r'[\r\n]', data.decode('utf-8', 'replace')):  # systemd's line breaks, not str.splitlines'
         line = line.strip()
         if not line or line[0] in '#;' or '=' not in line:
             continue
@@ -292,7 +295,7 @@ class ProxyFiles(object):
         if environment is not None:
             self.desired[ENV_NAME] = (render_env_file(environment, env_header), 0o600, root, root)
         for name, content in sorted((files or {}).items()):
-            if not FILE_NAME_RE.match(name) or name in _RESERVED or name.startswith('.'):
+            if not isinstance(name, str) or not FILE_NAME_RE.fullmatch(name) or name in _RESERVED or name.startswith('.'):
                 raise ProxyConfigError('%r cannot be used as a file name in %s' % (name, self.directory))
             self.desired[name] = (_text(content), 0o640, root, self.gid)
         self.environment = environment or {}
@@ -420,11 +423,9 @@ def text_diff(name, before, after):
 def env_diff(before_data, after_env):
     """A diff of the EnvironmentFile that shows names only."""
     before = parse_env_file(before_data)
-    lines_before = ['%s=<secret>' % name for name in sorted(before)]
-    lines_after = []
-    for name in sorted(after_env):
-        marker = '<secret>' if before.get(name) == after_env[name] else '<secret, changed>'
-        lines_after.append('%s=%s' % (name, marker))
+    lines_before = ['%s=%s' % (name, mask()) for name in sorted(before)]
+    lines_after = ['%s=%s' % (name, mask(before.get(name) != after_env[name]))
+                   for name in sorted(after_env)]
     return {'before_header': ENV_NAME, 'after_header': ENV_NAME,
             'before': '\n'.join(lines_before) + ('\n' if lines_before else ''),
             'after': '\n'.join(lines_after) + ('\n' if lines_after else '')}

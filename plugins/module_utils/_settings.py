@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import os
 import platform
 import re
@@ -21,6 +20,17 @@ import re
 from ansible_collections.devfleet.claude_code.plugins.module_utils._claude_env_names import (
     CLAUDE_CODE_VERSION,
     KNOWN_NAMES,
+)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
+    NOT_SECRET_NAMES,
+    NOT_SECRET_SUFFIXES,
+    REDACTED,
+    REDACTED_CHANGED,
+    SECRET_NAME,
+    SECRET_NAMES,
+    SECRET_VALUE,
+    SecretPolicy,
+    looks_secret,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     ManagedFile,
@@ -33,6 +43,11 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     parse_mode,
     read_file,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._json import (
+    JsonError,
+    dumps as json_dumps,
+    loads as json_loads,
+)
 
 SCOPES = ('user', 'project', 'local', 'managed')
 MANAGED_DIRS = {
@@ -44,24 +59,8 @@ LOCAL_SETTINGS_FILE = 'settings.local.json'
 MANAGED_FILE = 'managed-settings.json'
 MANAGED_DROPIN_DIR = 'managed-settings.d'
 
-ENV_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-DROPIN_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
-SECRET_NAME = re.compile(r'KEY|TOKEN|SECRET|PASSWORD|PASSPHRASE', re.IGNORECASE)
-# names that match SECRET_NAME but hold a path, a number or a file descriptor, not a secret
-NOT_SECRET_SUFFIXES = ('_FILE', '_FILE_DESCRIPTOR', '_PATH', '_TTL_MS', '_KEY_ID_FILE')
-NOT_SECRET_NAMES = frozenset((
-    'CLAUDE_CODE_API_KEY_HELPER_TTL_MS',
-    'CLAUDE_CODE_CLIENT_KEY',  # path of the mTLS key file; the passphrase is CLAUDE_CODE_CLIENT_KEY_PASSPHRASE
-))
-# names that do not look secret but usually carry credentials
-SECRET_NAMES = frozenset((
-    'ANTHROPIC_CUSTOM_HEADERS',
-    'OTEL_EXPORTER_OTLP_HEADERS',
-    'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
-    'OTEL_EXPORTER_OTLP_METRICS_HEADERS',
-    'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
-))
-SECRET_VALUE = re.compile(r'\bsk-ant-|\b[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@', re.IGNORECASE)
+ENV_NAME = re.compile(r'\A[A-Za-z_][A-Za-z0-9_]*\Z')
+DROPIN_NAME = re.compile(r'\A[A-Za-z0-9][A-Za-z0-9._-]*\Z')
 # variables that any value switches on, "0" and "false" included
 PRESENCE_SWITCHES = frozenset((
     'DISABLE_TELEMETRY',
@@ -77,10 +76,9 @@ DEPRECATED = {
 }
 CHECKED_PREFIXES = ('CLAUDE_', 'ANTHROPIC_')
 # a documented family of variables with free-form suffixes
-NAME_FAMILIES = re.compile(r'^VERTEX_REGION_CLAUDE_[A-Z0-9_]+$')
-
-REDACTED = '<secret>'
-REDACTED_CHANGED = '<secret, changed>'
+NAME_FAMILIES = re.compile(r'\AVERTEX_REGION_CLAUDE_[A-Z0-9_]+\Z')
+# NUL ends a C string: Node refuses to start a process with it in the environment (Claude Code's tools)
+NUL = '\x00'
 
 
 class SettingsError(Exception):
@@ -89,68 +87,6 @@ class SettingsError(Exception):
 
 def to_native_text(value):
     return value.decode('utf-8', 'replace') if isinstance(value, bytes) else value
-
-
-class SecretPolicy(object):
-    """Decides which env values are secret."""
-
-    def __init__(self, secret_env=None, public_env=None):
-        self.secret_env = frozenset(secret_env or ())
-        self.public_env = frozenset(public_env or ())
-
-    def is_secret(self, name, value=None):
-        if name in self.secret_env:
-            return True
-        if name in self.public_env:
-            return False
-        if name in SECRET_NAMES:
-            return True
-        if isinstance(value, str) and SECRET_VALUE.search(value):
-            return True
-        if name in NOT_SECRET_NAMES or name.upper().endswith(NOT_SECRET_SUFFIXES):
-            return False
-        return bool(SECRET_NAME.search(name))
-
-    def secret_values(self, env):
-        """The values in an env dict that must never be shown."""
-        values = set()
-        for name, value in (env or {}).items():
-            if value is not None and not isinstance(value, (dict, list)) and self.is_secret(str(name), value):
-                text = env_value_to_str(value) if not isinstance(value, str) else value
-                if text:
-                    values.add(text)
-        return values
-
-    def redact(self, data, other=None):
-        """A copy of settings data with secret env values (and secret-looking strings) replaced.
-
-        With other (the state before), a secret that differs from other's is marked as changed, so a
-        diff still shows that it changed without showing either value.
-        """
-        if not isinstance(data, dict):
-            return data
-        out = copy.deepcopy(data)
-        other_env = other.get('env') if isinstance(other, dict) and isinstance(other.get('env'), dict) else {}
-        env = out.get('env')
-        if isinstance(env, dict):
-            for name, value in env.items():
-                if self.is_secret(name, value):
-                    changed = other is not None and other_env.get(name, value) != value
-                    env[name] = REDACTED_CHANGED if changed else REDACTED
-        for key, value in out.items():
-            if key != 'env':
-                out[key] = _redact_strings(value)
-        return out
-
-
-def _redact_strings(value):
-    if isinstance(value, str):
-        return REDACTED if SECRET_VALUE.search(value) else value
-    if isinstance(value, list):
-        return [_redact_strings(item) for item in value]
-    if isinstance(value, dict):
-        return dict((key, _redact_strings(item)) for key, item in value.items())
-    return value
 
 
 def env_value_to_str(value):
@@ -172,7 +108,7 @@ def validate_env(env, warn):
         raise SettingsError('env must be a dict of variable names to scalar values, got %s' % type(env).__name__)
     out = {}
     for name, value in env.items():
-        if not isinstance(name, str) or not ENV_NAME.match(name):
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
             raise SettingsError('env: %r is not a valid environment variable name '
                                 '(letters, digits and underscores, not starting with a digit)' % (name,))
         if value is None:
@@ -191,6 +127,9 @@ def validate_env(env, warn):
         text = env_value_to_str(value)
         if not isinstance(text, str):
             raise SettingsError('env: %s has an unsupported value type %s' % (name, type(value).__name__))
+        if NUL in text:
+            raise SettingsError('env: %s contains a NUL character, which no process environment can hold '
+                                '(Claude Code would not start its tools)' % name)
         out[name] = text
         check_env_name(name, warn)
     return out
@@ -217,11 +156,23 @@ def validate_settings(settings):
             raise SettingsError('settings: keys must be non-empty strings, got %r' % (key,))
         if key == 'env':
             raise SettingsError('settings: use the env option for environment variables, not settings.env')
+        if _has_nul(settings[key]):
+            raise SettingsError('settings: %s contains a NUL character; Claude Code cannot use it' % key)
     try:
-        json.dumps(settings)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError('settings: values must be JSON data (%s)' % exc)
+        json_dumps(settings)
+    except JsonError as exc:
+        raise SettingsError('settings: values must be JSON data that Claude Code can read (%s)' % exc)
     return settings
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def parse_settings(data, path):
@@ -235,10 +186,9 @@ def parse_settings(data, path):
     if not text.strip():
         return {}
     try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        where = 'line %s column %s: %s' % (getattr(exc, 'lineno', '?'), getattr(exc, 'colno', '?'), getattr(exc, 'msg', exc))
-        raise SettingsError('%s is not valid JSON (%s); fix or remove it, it was left untouched' % (path, where))
+        parsed = json_loads(text)
+    except JsonError as exc:
+        raise SettingsError('%s is not valid JSON (%s); fix or remove it, it was left untouched' % (path, exc))
     if not isinstance(parsed, dict):
         raise SettingsError('%s holds JSON %s, not an object; Claude Code settings files are objects. '
                             'It was left untouched' % (path, type(parsed).__name__))
@@ -246,8 +196,14 @@ def parse_settings(data, path):
 
 
 def dump_settings(data):
-    """Serialise as Claude Code does (JSON.stringify(data, null, 2)) plus a trailing newline."""
-    return (json.dumps(data, indent=2, ensure_ascii=False, separators=(',', ': ')) + '\n').encode('utf-8')
+    """Serialise as Claude Code does (JSON.stringify(data, null, 2)) plus a trailing newline.
+
+    Never writes NaN or Infinity (raises SettingsError); lone surrogates are escaped as JSON.stringify does.
+    """
+    try:
+        return (json_dumps(data, indent=2) + '\n').encode('utf-8')
+    except JsonError as exc:
+        raise SettingsError('the settings cannot be written as JSON that Claude Code can read (%s)' % exc)
 
 
 class SettingsChange(object):
@@ -364,7 +320,7 @@ def resolve_target(scope=None, user=None, config_dir=None, project_dir=None, dro
         elif scope == 'managed':
             base = managed_dir(system)
             if dropin is not None:
-                if not DROPIN_NAME.match(dropin) or '/' in dropin:
+                if not isinstance(dropin, str) or not DROPIN_NAME.fullmatch(dropin):
                     raise SettingsError('dropin %r must be a plain file name (letters, digits, ".", "_", "-")' % dropin)
                 name = dropin if dropin.endswith('.json') else dropin + '.json'
                 file_path = os.path.join(base, MANAGED_DROPIN_DIR, name)
@@ -396,6 +352,7 @@ def apply_settings_change(target, change, policy, check_mode=False, diff=False, 
     """
     secret_names = sorted(name for name, value in change.env.items()
                           if value is not None and policy.is_secret(name, value))
+    secret_names += sorted(key for key, value in change.settings.items() if looks_secret(value))
     if secret_names and target.world_readable:
         raise SettingsError(
             '%s would be readable by every user (mode %04o) and %s %s secret: refusing to write it. '
@@ -422,7 +379,7 @@ def apply_settings_change(target, change, policy, check_mode=False, diff=False, 
         scope=target.scope,
         env_changed=_changed_keys((before or {}).get('env'), (after or {}).get('env')),
         settings_changed=_changed_keys(_without_env(before), _without_env(after)),
-        env=policy.redact({'env': (after or {}).get('env') or {}}).get('env', {}),
+        env=policy.redact_env((after or {}).get('env') or {}),
     )
     if outcome['backup_file']:
         result['backup_file'] = outcome['backup_file']

@@ -23,7 +23,8 @@ description:
     non-zero (Claude Code shows that line). The key is never in a process argument list, a log, or a file other
     users can read.
   - Helpers of the slow sources (V(command) and the cloud sources) keep a per-user cache (C(0600), under
-    C($XDG_RUNTIME_DIR) or C(~/.cache)) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
+    C(/run/user/UID) when it exists and belongs to the user, else C(~/.cache); paths fixed when the helper is
+    installed, so O(state=absent) removes every cached key) for O(cache_ttl) seconds, so a cached call is a few POSIX-shell builtins,
     not a Python start. When Claude Code asks again after an HTTP 401 (the key was rotated), the helper fetches
     a fresh key from the source instead of answering from its cache. See C(docs/api_key_helper.md).
   - Before anything is written, the module runs the new helper once as O(user), with the cache bypassed, and
@@ -35,6 +36,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_SETTINGS
   - devfleet.claude_code.attributes.FILES
   - devfleet.claude_code.settings.SECRETS
 attributes:
@@ -355,8 +357,19 @@ backup_file:
 '''
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import SOURCES, ApiKeyHelper, HelperError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
+    HELPER_REQUIRED_IF,
+    ApiKeyHelper,
+    HelperError,
+    helper_argument_spec,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    MIN_MASKED_LENGTH,
+    REDACTED,
+    looks_secret,
+    redact_strings,
+)
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsError,
     policy_from_params,
@@ -365,44 +378,33 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 
 
 def secret_values(params):
-    return policy_from_params(params).secret_values(params.get('env'))
+    values = policy_from_params(params).secret_values(params.get('env'), params.get('settings'))
+    command, endpoint = params.get('command'), params.get('endpoint_url')
+    if command and (looks_secret(command) or len(command) >= MIN_MASKED_LENGTH):
+        values.add(command)
+    if endpoint and looks_secret(endpoint):
+        values.add(endpoint)
+    return values
+
+
+def display_params(params):
+    """The arguments as they may be shown: a command may carry a credential, so it is shown by name only."""
+    shown = policy_from_params(params).redact_params(params)
+    if params.get('command') is not None:
+        shown['command'] = REDACTED
+    shown['endpoint_url'] = redact_strings(params.get('endpoint_url'))
+    return shown
 
 
 def main():
     argument_spec = secrets_argument_spec()
-    argument_spec.update(
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-        scope=dict(type='str', choices=['user', 'managed'], default='user'),
-        user=dict(type='str'),
-        config_dir=dict(type='str'),
-        dropin=dict(type='str'),
-        helper_path=dict(type='path'),
-        source=dict(type='str', choices=list(SOURCES)),
-        key=dict(type='str', no_log=True),
-        env_var=dict(type='str'),
-        command=dict(type='str'),
-        secret_id=dict(type='str', no_log=False),
-        json_key=dict(type='str', no_log=False),
-        region=dict(type='str'),
-        profile=dict(type='str'),
-        parameter=dict(type='str'),
-        project=dict(type='str'),
-        secret=dict(type='str', no_log=False),
-        version=dict(type='str'),
-        endpoint_url=dict(type='str'),
-        python=dict(type='path'),
-        cache_ttl=dict(type='int', default=300),
-        ttl_ms=dict(type='int'),
-        verify=dict(type='bool', default=True),
-        env=dict(type='dict', default={}),
-        settings=dict(type='dict', default={}),
-        backup=dict(type='bool', default=False),
-    )
+    argument_spec.update(helper_argument_spec())
     module = SecretAwareModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_if=[('scope', 'user', ['user']), ('state', 'present', ['source'])],
+        required_if=HELPER_REQUIRED_IF,
         secret_values=secret_values,
+        display_params=display_params,
     )
     try:
         helper = ApiKeyHelper(module.params, module.warn, module.no_log_values.add, check_mode=module.check_mode,

@@ -27,6 +27,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_AWS
   - devfleet.claude_code.attributes.FILES
 attributes:
   check_mode:
@@ -34,8 +35,9 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows both files whole, with every secret value (of every profile) replaced by V(<secret>), or
-        V(<secret, changed>) where it changes.
+      - The diff shows both files whole, with every value that is not provably public (of every profile - keys,
+        tokens, C(credential_process), C(external_id), any key not on the list in C(docs/security.md)) replaced
+        by V(<secret>), or V(<secret, changed>) where it changes.
   idempotent:
     support: full
 options:
@@ -265,7 +267,9 @@ credentials_file:
   type: str
   sample: /home/alice/.aws/credentials
 profile:
-  description: The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+  description:
+    - The keys of the profile's config section after the task (in check mode, as they would be); null when absent.
+    - Values that are not provably public (see C(docs/security.md)) are shown as V(<secret>).
   returned: always
   type: dict
   sample: {"region": "us-west-2", "sso_session": "corp", "sso_account_id": "111122223333", "sso_role_name": "ClaudeDeveloper"}
@@ -293,138 +297,67 @@ backup_files:
   elements: str
   sample: [/home/alice/.aws/config.4242.2026-11-25@12:00:00~]
 '''
-
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
+    PROFILE_MUTUALLY_EXCLUSIVE,
+    PROFILE_REQUIRED_BY,
+    PROFILE_REQUIRED_ONE_OF,
+    PROFILE_REQUIRED_TOGETHER,
     IniError,
-    IniFile,
-    ProfileSpec,
+    is_public_key,
+    is_secret_key,
+    profile_argument_spec,
+    write_profile,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
-    ManagedFile,
-    UnsafePathError,
-    lookup_user,
-    read_file,
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
+    MIN_MASKED_LENGTH,
+    REDACTED,
+    redact_mapping,
+    strings,
 )
 
 
-class AwsFile(object):
-    """One of the two files: where it is, and how this task changes it."""
+def secret_values(params):
+    """extra values whose keys are not public, and credential_process / external_id, masked in all output."""
+    values = set()
+    for key, value in (params.get('extra') or {}).items() if isinstance(params.get('extra'), dict) else ():
+        if value is not None and not is_public_key(str(key), value):
+            values.update(text for text in strings(value) if len(text) >= MIN_MASKED_LENGTH or is_secret_key(str(key)))
+    for option in ('credential_process', 'external_id'):
+        if params.get(option) and len(params[option]) >= MIN_MASKED_LENGTH:
+            values.add(params[option])
+    return values
 
-    def __init__(self, path, uid, gid, apply):
-        self.path = path
-        self.managed = ManagedFile(path, 0o600, uid, gid, 0o700)
-        self.apply = apply
-        self.changed_keys = []
-        self.before = None
-        self.after = None
 
-    def plan(self):
-        """Apply the change in memory to the current content: raises on a file or input we cannot use."""
-        state = read_file(self.path)
-        self.render(state.data if state else None)
-
-    def render(self, data):
-        ini = IniFile.from_bytes(data, self.path)
-        self.before = IniFile(ini.text(), self.path, ini.bom)
-        self.changed_keys = self.apply(ini)
-        self.after = ini
-        new = ini.to_bytes()
-        if data is None and not new:
-            return None  # nothing to write and no file: do not create an empty one
-        return None if new == (data or b'') else new
-
-    def write(self, check_mode, backup):
-        return self.managed.update(self.render, check_mode=check_mode, backup=backup)
+def display_params(params):
+    """The arguments as they may be shown: extra per key, the credential_process command and external_id hidden."""
+    shown = dict(params)
+    if isinstance(params.get('extra'), dict):
+        shown['extra'] = redact_mapping(params['extra'], lambda key, value: is_public_key(str(key), value))
+    for option in ('credential_process', 'external_id'):
+        if params.get(option) is not None:
+            shown[option] = REDACTED
+    return shown
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            user=dict(type='str'),
-            config_file=dict(type='path'),
-            credentials_file=dict(type='path'),
-            exclusive=dict(type='bool', default=False),
-            region=dict(type='str'),
-            output=dict(type='str'),
-            sso_session=dict(type='str'),
-            sso_start_url=dict(type='str'),
-            sso_region=dict(type='str'),
-            sso_registration_scopes=dict(type='list', elements='str'),
-            sso_account_id=dict(type='str'),
-            sso_role_name=dict(type='str'),
-            credential_process=dict(type='str'),
-            role_arn=dict(type='str'),
-            source_profile=dict(type='str'),
-            credential_source=dict(type='str', choices=['Environment', 'Ec2InstanceMetadata', 'EcsContainer']),
-            role_session_name=dict(type='str'),
-            external_id=dict(type='str'),
-            duration_seconds=dict(type='int'),
-            mfa_serial=dict(type='str'),
-            web_identity_token_file=dict(type='str', no_log=False),
-            access_key_id=dict(type='str', no_log=True),
-            secret_access_key=dict(type='str', no_log=True),
-            session_token=dict(type='str', no_log=True),
-            extra=dict(type='dict', default={}),
-            backup=dict(type='bool', default=False),
-        ),
+    module = SecretAwareModule(
+        argument_spec=profile_argument_spec(),
         supports_check_mode=True,
-        required_one_of=[('user', 'config_file')],
-        mutually_exclusive=[('source_profile', 'credential_source', 'web_identity_token_file')],
-        required_together=[('access_key_id', 'secret_access_key'), ('sso_account_id', 'sso_role_name')],
-        required_by=dict(session_token=['access_key_id', 'secret_access_key'],
-                         sso_registration_scopes=['sso_session']),
+        required_one_of=PROFILE_REQUIRED_ONE_OF,
+        mutually_exclusive=PROFILE_MUTUALLY_EXCLUSIVE,
+        required_together=PROFILE_REQUIRED_TOGETHER,
+        required_by=PROFILE_REQUIRED_BY,
+        secret_values=secret_values,
+        display_params=display_params,
     )
-    params = module.params
     try:
-        spec = ProfileSpec(params)
-        uid = gid = -1
-        home = None
-        if params['user'] is not None:
-            info = lookup_user(params['user'])
-            uid, gid, home = info.uid, info.gid, info.home
-        config_path = params['config_file'] or os.path.join(home, '.aws', 'config')
-        credentials_path = params['credentials_file'] or (os.path.join(home, '.aws', 'credentials') if home else None)
-        if spec.credentials and credentials_path is None:
-            module.fail_json(msg='static keys go to the credentials file: give credentials_file (or user)')
-        files = [AwsFile(config_path, uid, gid, spec.apply_config)]
-        if credentials_path is not None:
-            files.append(AwsFile(credentials_path, uid, gid, spec.apply_credentials))
-        for aws_file in files:
-            aws_file.plan()  # every error before the first write: files untouched on error
-        outcomes = [aws_file.write(module.check_mode, params['backup']) for aws_file in files]
+        result = write_profile(module.params, check_mode=module.check_mode, diff=module._diff)
     except (IniError, UnsafePathError) as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:
         module.fail_json(msg='%s: %s' % (exc.filename or 'AWS file', exc.strerror or exc))
-
-    config, credentials = files[0], (files[1] if len(files) > 1 else None)
-    result = dict(
-        changed=any(outcome['changed'] for outcome in outcomes),
-        config_file=outcomes[0]['path'],
-        profile=spec.config_view(config.after),
-        credentials=sorted((credentials.after.get(spec.name) or {}) if credentials else {}),
-        changed_keys=config.changed_keys + (credentials.changed_keys if credentials else []),
-    )
-    if credentials is not None:
-        result['credentials_file'] = outcomes[1]['path']
-    if spec.session_name:
-        result['sso_session'] = spec.session_view(config.after)
-    backups = [outcome['backup_file'] for outcome in outcomes if outcome['backup_file']]
-    if backups:
-        result['backup_files'] = backups
-    if module._diff:
-        result['diff'] = []
-        for aws_file, outcome in zip(files, outcomes):
-            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
-            result['diff'].append(dict(before_header=header, after_header=outcome['path'],
-                                       before=aws_file.before.redacted(),
-                                       after=aws_file.after.redacted(aws_file.before)))
     module.exit_json(**result)
 
 

@@ -28,6 +28,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_AWS
   - devfleet.claude_code.attributes.INFO_MODULE
 requirements:
   - boto3 on the managed host (botocore 1.35 or newer for inference profiles).
@@ -193,10 +194,12 @@ unavailable:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._bedrock import check_profile, preload
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import looks_secret, redact_strings
 from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import RunAsError, run_as
 
 try:
@@ -208,8 +211,17 @@ except ImportError:
     BOTO3_IMPORT_ERROR = traceback.format_exc()
 
 
+def secret_values(params):
+    """Endpoint URLs with a password in them."""
+    return set(value for value in params.values() if isinstance(value, str) and looks_secret(value))
+
+
+def display_params(params):
+    return dict((name, redact_strings(value)) for name, value in params.items())
+
+
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=dict(
             user=dict(type='str'),
             profile=dict(type='str'),
@@ -223,6 +235,8 @@ def main():
             timeout=dict(type='int', default=60),
         ),
         supports_check_mode=True,
+        secret_values=secret_values,
+        display_params=display_params,
     )
     if not HAS_BOTO3:
         module.fail_json(msg=missing_required_lib('boto3'), exception=BOTO3_IMPORT_ERROR)

@@ -27,6 +27,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_SETTINGS
   - devfleet.claude_code.attributes.FILES
   - devfleet.claude_code.settings
   - devfleet.claude_code.settings.SECRETS
@@ -203,7 +204,11 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 
 
 def secret_values(params):
-    return policy_from_params(params).secret_values(params.get('env'))
+    return policy_from_params(params).secret_values(params.get('env'), params.get('settings'))
+
+
+def display_params(params):
+    return policy_from_params(params).redact_params(params)
 
 
 def main():
@@ -221,6 +226,7 @@ def main():
         required_one_of=TARGET_REQUIRED_ONE_OF,
         required_if=TARGET_REQUIRED_IF,
         secret_values=secret_values,
+        display_params=display_params,
     )
     try:
         target = target_from_params(module.params)

@@ -22,6 +22,7 @@ author:
   - devfleet.claude_code contributors (@devfleet)
 extends_documentation_fragment:
   - devfleet.claude_code.attributes
+  - devfleet.claude_code.attributes.ACTION_GROUP_SETTINGS
   - devfleet.claude_code.attributes.INFO_MODULE
   - devfleet.claude_code.settings.SECRETS
 options:
@@ -44,6 +45,12 @@ options:
       - Whether to include the managed (machine-wide) settings.
     type: bool
     default: true
+  pull_status_file:
+    description:
+      - The status file of the P(devfleet.claude_code.pull_agent#role) role's pull agent, reported as RV(pull_status).
+    type: path
+    default: /var/lib/devfleet-pull/status.json
+    version_added: 0.1.0
 notes:
   - Settings given on the command line (C(claude --settings FILE)) and server-managed settings are not visible on the
     host and not included.
@@ -113,14 +120,35 @@ effective_env:
   description: The variables Claude Code will set, each with its value (secrets redacted) and the file it comes from.
   returned: always
   type: dict
-  sample: {"ANTHROPIC_BASE_URL": {"value": "https://llm-gateway.example.com", "scope": "managed",
-           "path": "/etc/claude-code/managed-settings.d/50-gateway.json"}}
+  sample:
+    ANTHROPIC_BASE_URL:
+      value: https://llm-gateway.example.com
+      scope: managed
+      path: /etc/claude-code/managed-settings.d/50-gateway.json
 effective_settings:
   description: Top-level keys other than C(env), each with its value and the file it comes from.
   returned: always
   type: dict
-  sample: {"apiKeyHelper": {"value": "/home/alice/.claude/bin/api-key-helper", "scope": "user",
-           "path": "/home/alice/.claude/settings.json"}}
+  sample:
+    apiKeyHelper:
+      value: /home/alice/.claude/bin/api-key-helper
+      scope: user
+      path: /home/alice/.claude/settings.json
+pull_status:
+  description:
+    - What the last run of the pull agent (the P(devfleet.claude_code.pull_agent#role) role) left in O(pull_status_file);
+      null when the machine is not in pull mode or the file cannot be read. See C(docs/pull_mode.md) for every key.
+  returned: always
+  type: dict
+  version_added: 0.1.0
+  sample:
+    result: ok
+    finished: "2026-12-03T10:42:17Z"
+    commit: 4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a
+    applied_commit: 4f1c2a0d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a
+    cli_version: 2.1.332 (Claude Code)
+    consecutive_failures: 0
+    duration_seconds: 41.2
 legacy_env:
   description:
     - C(env) found in the user's C(~/.claude.json), written by the removed C(claude config set --global env) command.
@@ -134,8 +162,8 @@ import os
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._pull_agent import read_status
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
-    REDACTED,
     SettingsError,
     effective_settings,
     load_settings_file,
@@ -146,6 +174,10 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
 )
 
 
+def _without_env(data):
+    return dict((key, value) for key, value in data.items() if key != 'env')
+
+
 def main():
     argument_spec = secrets_argument_spec()
     argument_spec.update(
@@ -153,6 +185,7 @@ def main():
         config_dir=dict(type='str'),
         project_dir=dict(type='path'),
         managed=dict(type='bool', default=True),
+        pull_status_file=dict(type='path', default='/var/lib/devfleet-pull/status.json'),
     )
     module = SecretAwareModule(argument_spec=argument_spec, supports_check_mode=True,
                                secret_values=lambda params: ())
@@ -170,28 +203,30 @@ def main():
         if error:
             module.warn('%s settings not usable: %s' % (scope, error))
         # mask what is secret in this file wherever else the value might surface
-        module.no_log_values.update(policy.secret_values((data or {}).get('env') if isinstance((data or {}).get('env'), dict) else {}))
+        if isinstance(data, dict):
+            module.no_log_values.update(policy.secret_values(data.get('env'), _without_env(data)))
         files.append(dict(scope=scope, path=path, exists=exists, error=error,
                           content=policy.redact(data) if data is not None else None))
         loaded.append((scope, path, data))
 
     env, settings = effective_settings(loaded)
     for name, entry in env.items():
-        if policy.is_secret(name, entry['value']):
-            entry['value'] = REDACTED
-    for entry in settings.values():
-        entry['value'] = policy.redact({'x': entry['value']})['x']
+        entry['value'] = policy.redact_env({name: entry['value']})[name]
+    for key, entry in settings.items():
+        entry['value'] = policy.redact({key: entry['value']})[key]
 
     legacy = {}
     exists, data, error = load_settings_file(state_file(info, module.params['config_dir']))
     if isinstance(data, dict) and isinstance(data.get('env'), dict) and data['env']:
-        legacy = policy.redact({'env': data['env']})['env']
+        module.no_log_values.update(policy.secret_values(data['env']))
+        legacy = policy.redact_env(data['env'])
         module.warn('%s has "env" (from the removed `claude config set --global env`), which Claude Code ignores '
                     'since 2.0.8: %s. Move it to a settings file.' % (state_file(info, module.params['config_dir']),
                                                                       ', '.join(sorted(legacy))))
 
     module.exit_json(changed=False, user=info.name, files=files, effective_env=env,
-                     effective_settings=settings, legacy_env=legacy)
+                     effective_settings=settings, legacy_env=legacy,
+                     pull_status=read_status(module.params['pull_status_file']))
 
 
 if __name__ == '__main__':

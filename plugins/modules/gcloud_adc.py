@@ -241,124 +241,25 @@ backup_file:
   sample: /home/alice/.config/gcloud/application_default_credentials.json.4242.2026-11-25@12:00:00~
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
-    ManagedFile,
-    UnsafePathError,
-    lookup_user,
-)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
 from ansible_collections.devfleet.claude_code.plugins.module_utils import _gcloud_adc as adc
 
 
-class AdcFile(object):
-    """One ADC file on the host and the change a task wants in it."""
-
-    def __init__(self, module):
-        self.module = module
-        params = module.params
-        self.user = lookup_user(params['user']) if params['user'] is not None else None
-        home = self.user.home if self.user else None
-        self.path = adc.resolve_path(params['path'], home)
-        self.default_path = home is not None and self.path == adc.default_path(home)
-        uid, gid = (self.user.uid, self.user.gid) if self.user else (-1, -1)
-        self.file = ManagedFile(self.path, 0o600, uid, gid, dir_mode=0o700)
-        self.result = dict(changed=False, path=self.path, default_path=self.default_path, fields_changed=[],
-                           gcloud_path=adc.find_gcloud(module.get_bin_path, home))
-
-    def absent(self):
-        outcome = self.file.remove(check_mode=self.module.check_mode, backup=self.module.params['backup'])
-        before = adc.parse_existing(outcome['before'])
-        self._outcome(outcome, before, None)
-
-    def present(self, info):
-        module = self.module
-        credential_type, desired = adc.check_structure(info, module.params['quota_project_id'])
-        credentials, project_id, notes = adc.load(desired, module.tmpdir)
-        for note in notes:
-            module.warn('google-auth: %s' % note)
-        self.result.update(type=credential_type, principal=adc.principal_of(desired), project_id=project_id,
-                           quota_project_id=desired.get('quota_project_id'), verified=False)
-        if module.params['verify']:
-            if not adc.transport_available():
-                module.fail_json(msg=missing_required_lib('requests (or urllib3), for verify'))
-            verified = adc.verify(desired, credentials, module.params['verify_timeout'])
-            if verified['token']:
-                module.no_log_values.add(verified['token'])
-            for note in verified['notes']:
-                module.warn(note)
-            self.result.update(verified=True, expiry=verified['expiry'],
-                               principal=verified['principal'] or self.result['principal'])
-        seen = {}
-
-        def render(data):
-            seen['before'] = current = adc.parse_existing(data)
-            if current == desired:
-                return None
-            return adc.render(desired)
-
-        outcome = self.file.update(render, check_mode=module.check_mode, backup=module.params['backup'])
-        self._outcome(outcome, seen.get('before'), desired)
-
-    def _outcome(self, outcome, before, after):
-        module = self.module
-        self.result.update(changed=outcome['changed'], path=outcome['path'])
-        if outcome['content_changed']:
-            self.result['fields_changed'] = adc.changed_fields(before, after)
-        if outcome['backup_file']:
-            self.result['backup_file'] = outcome['backup_file']
-        if module._diff:
-            raw_before = outcome['before']
-            if raw_before is None:
-                before_text = ''
-            elif before is None:
-                before_text = '<not a JSON object: %d bytes, not shown>\n' % len(raw_before)
-            else:
-                before_text = adc.render(adc.redact(before)).decode('utf-8')
-            after_text = '' if after is None else adc.render(adc.redact(after, before if before is not None else {})).decode('utf-8')
-            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
-            self.result['diff'] = dict(before_header=header, after_header=outcome['path'],
-                                       before=before_text, after=after_text)
-
-
-def mask_credentials(module):
-    """Parse the credentials option and fix up what Ansible masks in results.
-
-    credentials is no_log: Ansible masks every string of it everywhere in the output, which would turn
-    "service_account" or the client email into ******** in results. The secret fields stay masked (and are added
-    one by one, for the JSON string form); the public ones are unmasked so that results can name the principal.
-    """
-    value = module.params['credentials']
-    if value is None:
-        return None
-    info = adc.parse_credentials(value)
-    secrets = adc.secret_values(info)
-    module.no_log_values.update(secrets)
-    module.no_log_values.difference_update(adc.public_values(info) - secrets)
-    return info
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            user=dict(type='str'),
-            path=dict(type='str'),
-            credentials=dict(type='raw', no_log=True),
-            quota_project_id=dict(type='str'),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            verify=dict(type='bool', default=False),
-            verify_timeout=dict(type='int', default=30),
-            backup=dict(type='bool', default=False),
-        ),
-        required_one_of=[('user', 'path')],
-        required_if=[('state', 'present', ['credentials'])],
+    module = SecretAwareModule(
+        argument_spec=adc.adc_argument_spec(),
+        required_one_of=adc.ADC_REQUIRED_ONE_OF,
+        required_if=adc.ADC_REQUIRED_IF,
         supports_check_mode=True,
     )
     try:
-        info = mask_credentials(module)
+        info = adc.mask_credentials(module)
         if module.params['state'] == 'present' and not adc.HAS_GOOGLE_AUTH:
             module.fail_json(msg=missing_required_lib('google-auth'), exception=adc.GOOGLE_AUTH_IMPORT_ERROR)
-        target = AdcFile(module)
+        target = adc.AdcFile(module)
         if module.params['state'] == 'absent':
             target.absent()
         else:

@@ -198,7 +198,8 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._litellm impo
     env_diff,
     text_diff,
 )
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import SecretPolicy
 
 ENV_HEADER = ('# Managed by devfleet.claude_code.litellm_proxy_config: secrets of the LiteLLM proxy, read by systemd\n'
               '# (EnvironmentFile) before it starts the service. Referenced from config.yaml as os.environ/NAME.\n')
@@ -211,6 +212,9 @@ def build(params):
     for name, value in (params['environment'] or {}).items():
         if value is None:
             continue
+        if isinstance(value, (dict, list)):
+            raise ProxyConfigError('environment: %s must be a string, a number or a boolean, got a %s; give JSON '
+                                   'in compact form (to_json)' % (name, type(value).__name__))
         environment[name] = value if isinstance(value, str) else (
             ('true' if value else 'false') if isinstance(value, bool) else str(value))
     files = dict(params['files'] or {})
@@ -225,8 +229,19 @@ def build(params):
     return proxy, environment
 
 
+def secret_values(params):
+    """validate_environment is documented as not secret; still, what is not provably public is masked."""
+    return SecretPolicy().secret_values(params.get('validate_environment'))
+
+
+def display_params(params):
+    shown = dict(params)
+    shown['validate_environment'] = SecretPolicy().redact_env(params.get('validate_environment'))
+    return shown
+
+
 def main():
-    module = AnsibleModule(
+    module = SecretAwareModule(
         argument_spec=dict(
             path=dict(type='path', default='/etc/litellm'),
             state=dict(type='str', choices=['present', 'rollback'], default='present'),
@@ -245,6 +260,8 @@ def main():
         required_if=[('state', 'present', ['config'])],
         required_together=[('tls_certificate', 'tls_private_key')],
         supports_check_mode=True,
+        secret_values=secret_values,
+        display_params=display_params,
     )
     params = module.params
     result = dict(changed=False, path=params['path'], changed_files=[])

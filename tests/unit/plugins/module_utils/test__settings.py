@@ -113,7 +113,8 @@ def test_redaction_marks_changes_without_values():
     before = {'env': {'ANTHROPIC_AUTH_TOKEN': 'old', 'ANTHROPIC_API_KEY': 'same', 'A': 'b'}, 'apiKeyHelper': 'echo sk-ant-x'}
     after = {'env': {'ANTHROPIC_AUTH_TOKEN': 'new', 'ANTHROPIC_API_KEY': 'same', 'A': 'b'}, 'apiKeyHelper': 'echo sk-ant-x'}
     shown = policy.redact(after, before)
-    assert shown['env'] == {'ANTHROPIC_AUTH_TOKEN': REDACTED_CHANGED, 'ANTHROPIC_API_KEY': REDACTED, 'A': 'b'}
+    # A is on no list of public names: shown by name only (issue 11, 3)
+    assert shown['env'] == {'ANTHROPIC_AUTH_TOKEN': REDACTED_CHANGED, 'ANTHROPIC_API_KEY': REDACTED, 'A': REDACTED}
     assert shown['apiKeyHelper'] == REDACTED
     assert after['env']['ANTHROPIC_AUTH_TOKEN'] == 'new'  # the input is not modified
     assert policy.secret_values(after['env']) == {'new', 'same'}
@@ -262,3 +263,130 @@ def test_nothing_to_write_creates_no_file(tmp_path):
     result = apply_settings_change(target, SettingsChange(env={'A': None}), SecretPolicy())
     assert not result['changed']
     assert not (tmp_path / 'settings.json').exists()
+
+
+# --- JSON as Node reads it (issue 11, class 5) ---------------------------------------------------------------
+
+@pytest.mark.parametrize('text, message', [
+    (b'{"a": NaN}', 'NaN is not a JSON value'),
+    (b'{"a": Infinity}', 'Infinity is not a JSON value'),
+    (b'{"a": -Infinity}', '-Infinity is not a JSON value'),
+    (b'{"a": 1e400}', 'too large for JSON.parse'),
+    (b'{"a": -1e400}', 'too large for JSON.parse'),
+    (b'{"a": ' + b'9' * 5000 + b'}', 'too large for JSON.parse'),
+    (b'{"a": ' + b'[' * 100000 + b']' * 100000 + b'}', 'nested'),
+    (b'{"a": ' + b'[' * 300 + b']' * 300 + b'}', 'nested more than 256 levels'),
+])
+def test_parse_rejects_what_json_parse_rejects_or_cannot_keep(tmp_path, text, message):
+    with pytest.raises(SettingsError, match='is not valid JSON .*%s' % message):
+        parse_settings(text, '/x/settings.json')
+    path = tmp_path / 'settings.json'
+    path.write_bytes(text)
+    with pytest.raises(SettingsError, match='is not valid JSON'):
+        apply_settings_change(SettingsTarget(str(path)), SettingsChange(env={'B': '2'}), SecretPolicy())
+    assert path.read_bytes() == text
+
+
+def test_lone_surrogate_round_trips_like_json_stringify(tmp_path):
+    path = tmp_path / 'settings.json'
+    path.write_bytes(b'{"note": "\\ud800 and \\udfff", "pair": "\\ud83d\\ude00"}')
+    result = apply_settings_change(SettingsTarget(str(path)), SettingsChange(env={'B': '2'}), SecretPolicy(),
+                                   diff=True)
+    assert result['changed']
+    written = path.read_bytes()
+    assert b'"\\ud800 and \\udfff"' in written and '"😀"'.encode() in written
+    assert json.loads(written)['note'] == '\ud800 and \udfff'
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf'), -float('inf'), [float('nan')]])
+def test_nan_and_infinity_are_never_written(value):
+    with pytest.raises(SettingsError, match='JSON'):
+        validate_settings({'x': value})
+    with pytest.raises(SettingsError, match='NaN and Infinity cannot be written'):
+        dump_settings({'x': value})
+
+
+# --- property-based: merge, redact and dump (hypothesis) -------------------------------------------------------
+
+hypothesis = pytest.importorskip('hypothesis')
+st = pytest.importorskip('hypothesis.strategies')
+
+PROPERTY = hypothesis.settings(max_examples=40, deadline=None, database=None,
+                               suppress_health_check=list(hypothesis.HealthCheck))
+ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=()), max_size=12)  # lone surrogates included
+JSON_SCALARS = (st.none() | st.booleans() | st.integers(min_value=-2 ** 63, max_value=2 ** 63)
+                | st.floats(allow_nan=False, allow_infinity=False) | ANY_TEXT)
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda children: st.lists(children, max_size=4)
+                           | st.dictionaries(ANY_TEXT, children, max_size=4), max_leaves=25)
+ENV_NAMES = st.text(alphabet='ABCXYZ_019', min_size=1, max_size=8).filter(lambda name: not name[0].isdigit())
+
+
+def strict_loads(data):
+    """What Node's JSON.parse accepts of what we write: UTF-8, no NaN/Infinity, no number it reads as Infinity."""
+    def refuse(name):
+        raise AssertionError('%s written' % name)
+
+    def number(text):
+        value = float(text)
+        assert value not in (float('inf'), -float('inf')), text
+        return value
+    return json.loads(data.decode('utf-8', 'strict'), parse_constant=refuse, parse_float=number)
+
+
+def json_text(value, ascii_only, indent):
+    return json.dumps(value, ensure_ascii=ascii_only, indent=indent).encode('utf-8', 'surrogatepass')
+
+
+@PROPERTY
+@hypothesis.given(st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=6), st.sampled_from([None, 2, 4]))
+@hypothesis.example({'\ud800': [1e308, -0.0, 2 ** 63, '\udfff'], 'e': {}}, 2)
+def test_any_json_node_accepts_round_trips(value, indent):
+    text = json_text(value, True, indent)  # \u escapes: the only way a file carries lone surrogates
+    parsed = parse_settings(text, '/p')
+    assert parsed == value
+    written = dump_settings(parsed)
+    assert strict_loads(written) == value
+    assert dump_settings(parse_settings(written, '/p')) == written
+
+
+@PROPERTY
+@hypothesis.given(st.recursive(
+    JSON_SCALARS | st.floats() | st.sampled_from([float('nan'), float('inf'), -float('inf')]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(ANY_TEXT, children, max_size=3),
+    max_leaves=12))
+def test_nothing_node_rejects_is_ever_written(value):
+    try:
+        written = dump_settings({'x': value})
+    except SettingsError:
+        return
+    assert strict_loads(written) == {'x': value}
+
+
+@PROPERTY
+@hypothesis.given(
+    st.dictionaries(ANY_TEXT.filter(lambda key: key != 'env'), JSON_VALUES, max_size=5),
+    st.dictionaries(ENV_NAMES, ANY_TEXT, max_size=5),
+    st.dictionaries(ENV_NAMES, st.none() | st.text(max_size=8), max_size=5),
+    st.dictionaries(st.sampled_from(['model', 'theme', 'apiKeyHelper']), st.none() | JSON_VALUES, max_size=2))
+def test_merge_keeps_every_key_it_does_not_manage(others, env, change_env, change_settings):
+    current = dict(others, env=env)
+    change = SettingsChange(env=change_env, settings=change_settings)
+    merged = parse_settings(dump_settings(change.apply(parse_settings(json_text(current, True, 2), '/p'), '/p')), '/p')
+    for key, value in others.items():
+        if key not in change_settings:
+            assert merged[key] == value
+    for key, value in change_settings.items():
+        assert merged.get(key) == value
+    for name, value in env.items():
+        if name not in change_env:
+            assert merged['env'][name] == value
+    for name, value in change_env.items():
+        assert merged['env'].get(name) == value
+
+
+@PROPERTY
+@hypothesis.given(st.dictionaries(ENV_NAMES, ANY_TEXT, max_size=6), st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=3))
+def test_redacted_settings_are_always_writable(env, others):
+    data = dict(others, env=env)
+    for redacted in (SecretPolicy().redact(data), SecretPolicy().redact(data, {'env': {}})):
+        strict_loads(dump_settings(redacted))

@@ -83,7 +83,7 @@ def test_check_mode_idempotence_and_untouched_mtime(files, capsys):
     assert result['changed'] and not os.path.exists(files['config_file'])
     dummy, result = run(args, capsys)
     assert result['changed'] and result['profile'] == {'region': 'us-west-2',
-                                                       'credential_process': '/usr/local/bin/broker --profile claude'}
+                                                       'credential_process': '<secret>'}
     assert not os.path.exists(files['credentials_file'])  # no static keys: no credentials file
     before = os.stat(files['config_file'])
     dummy, result = run(args, capsys, check=True)

@@ -156,3 +156,32 @@ def test_missing_google_auth_says_what_to_install(tmp_path, capsys, monkeypatch,
     # removing needs no library
     raw, result = run(dict(path=str(tmp_path / 'adc.json'), state='absent'), capsys, tmp_path)
     assert not result.get('failed') and not result['changed']
+
+
+@pytest.mark.parametrize('swapped_in', [
+    b'{"a": ' + b'[' * 100000 + b']' * 100000 + b'}',
+    b'{"a": NaN, "b": 1e400}',
+    b'{"note": "\\ud800"}',
+], ids=['deep', 'nan', 'surrogate'])
+def test_file_swapped_while_written_gives_a_result_not_a_traceback(tmp_path, capsys, service_account, monkeypatch,
+                                                                   swapped_in):
+    """Another program replaces the file between our read and our write: the result is built from what we wrote."""
+    path = tmp_path / 'adc.json'
+    path.write_text('{"old": true}\n')
+    real = gcloud_adc.adc.parse_existing
+    calls = []
+
+    def parse_existing(data):
+        calls.append(data)
+        if len(calls) == 1:
+            tmp = tmp_path / 'other-program.json'
+            tmp.write_bytes(swapped_in)
+            os.replace(str(tmp), str(path))
+        return real(data)
+    monkeypatch.setattr(gcloud_adc.adc, 'parse_existing', parse_existing)
+    raw, result = run(dict(path=str(path), credentials=service_account), capsys, tmp_path, diff=True)
+    assert result['changed'] and not result.get('failed'), result.get('msg')
+    assert result['path'] == str(path) and result['principal'] == service_account['client_email']
+    assert json.loads(path.read_text()) == service_account
+    assert sorted(os.listdir(str(tmp_path))) == ['adc.json', 'remote-tmp'] or \
+        [name for name in os.listdir(str(tmp_path)) if name.endswith('.tmp')] == []

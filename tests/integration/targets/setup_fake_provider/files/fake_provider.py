@@ -12,6 +12,9 @@ Standard library only. It speaks, on 127.0.0.1:
     empty) - or, with --bedrock-catalog FILE, the foundation models and inference profiles that file lists
     ({"foundationModels": [ListFoundationModels summaries], "inferenceProfiles": [GetInferenceProfile
     answers]}), with GET /foundation-models[/ID] and AWS-style errors for unknown ids;
+  * Anthropic workload identity federation: POST /v1/oauth/token with a jwt-bearer grant (the identity token
+    as the assertion) answers an access token `wif-<assertion>`; with --keys-file, the assertion must be one of
+    the listed keys, and the issued token is accepted on later requests;
   * with --sso-credentials FILE, the IAM Identity Center portal's GetRoleCredentials
     (GET /federation/credentials?account_id=A&role_name=R, bearer token in x-amz-sso_bearer_token): the file
     holds {"bearerToken": T, "roleCredentials": {"accessKeyId", "secretAccessKey", "sessionToken"}}; a request
@@ -116,15 +119,19 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _authorized(self):
-        keys_file = self.server.options.keys_file
-        if not keys_file:
-            return True
+    def _keys(self):
+        """The accepted keys: the keys file (re-read on every request) and the tokens issued for them."""
         try:
-            with open(keys_file) as handle:
+            with open(self.server.options.keys_file) as handle:
                 keys = set(line.strip() for line in handle if line.strip())
         except OSError:
             keys = set()
+        return keys | set('wif-' + key for key in keys)
+
+    def _authorized(self):
+        if not self.server.options.keys_file:
+            return True
+        keys = self._keys()
         presented = set()
         if self.headers.get('x-api-key'):
             presented.add(self.headers['x-api-key'].strip())
@@ -216,9 +223,11 @@ class Handler(BaseHTTPRequestHandler):
         raw, body = self._body()
         self._record(body if body is not None else base64.b64encode(raw).decode())
         path = urlsplit(self.path).path
-        if not self._authorized():
+        if not path.endswith('/v1/oauth/token') and not self._authorized():
             return self._deny()
         body = body if isinstance(body, dict) else {}
+        if path.endswith('/v1/oauth/token'):
+            return self._token_exchange(body)
         vertex = VERTEX.search(path)
         bedrock = BEDROCK.search(path)
         if vertex:
@@ -236,6 +245,16 @@ class Handler(BaseHTTPRequestHandler):
         return self._send_json(404, {'type': 'error', 'error': {'type': 'not_found_error', 'message': path}})
 
     # -- answers --------------------------------------------------------------------------------
+    def _token_exchange(self, body):
+        """Workload identity federation: trade an identity token (JWT bearer grant) for an access token."""
+        assertion = body.get('assertion') or ''
+        if body.get('grant_type') != 'urn:ietf:params:oauth:grant-type:jwt-bearer' or not assertion:
+            return self._send_json(400, {'error': 'invalid_request'})
+        if self.server.options.keys_file and assertion not in self._keys():
+            return self._send_json(401, {'error': 'invalid_grant'})
+        return self._send_json(200, {'access_token': 'wif-' + assertion, 'token_type': 'Bearer',
+                                     'expires_in': 3600})
+
     def _answer(self, model, stream):
         if not stream:
             return self._send_json(200, message_json(model, self._reply_text()))
