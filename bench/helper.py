@@ -5,7 +5,7 @@
 
     bench/helper [--calls N] [--python PYTHON]      (runs this file with python3)
 
-Renders a helper with the collection's own code (plugins/module_utils/_helper.py), source `command`,
+Renders a helper with the collection's own code (plugins/module_utils/_api_key_helper_script.py), source `command`,
 fills its cache, then times, interleaved in one run:
   * a cached call exactly as Claude Code makes it: /bin/sh -c ". '/path/api-key-helper.sh'", stdout to a pipe;
     each call names a new caller (DFCC_API_KEY_HELPER_CALLER), as a new Claude Code session would be, so
@@ -33,13 +33,16 @@ REPO = os.path.dirname(HERE)
 
 
 def import_helper_code(workdir):
-    """Import the collection's _helper module from this checkout (pure standard library)."""
+    """Import the collection's apiKeyHelper config and script code from this checkout (pure standard library)."""
     tree = os.path.join(workdir, 'collections')
     os.makedirs(os.path.join(tree, 'ansible_collections', 'devfleet'))
     os.symlink(REPO, os.path.join(tree, 'ansible_collections', 'devfleet', 'claude_code'))
     sys.path.insert(0, tree)
-    from ansible_collections.devfleet.claude_code.plugins.module_utils import _helper  # pylint: disable=import-outside-toplevel
-    return _helper
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.devfleet.claude_code.plugins.module_utils import _api_key_helper_config, _api_key_helper_script
+    return argparse.Namespace(validate_config=_api_key_helper_config.validate_config,
+                              render_script=_api_key_helper_script.render_script,
+                              helper_command=_api_key_helper_script.helper_command)
 
 
 def spawn_time(argv, env):

@@ -32,11 +32,13 @@ requirements:
 EXAMPLES = r'''
 - name: Hosts with an error
   ansible.builtin.debug:
-    msg: "{{ doctor_report | devfleet.claude_code.doctor_query(\"hosts[?findings[?severity=='error']].name\") }}"
+    msg: >-
+      {{ doctor_report | devfleet.claude_code.doctor_query("hosts[?findings[?severity=='error']].name") }}
 
 - name: Users still on the deprecated small/fast model variable
   ansible.builtin.debug:
-    msg: "{{ doctor_report | devfleet.claude_code.doctor_query(\"hosts[].findings[?code=='DFCC121'][].user\") }}"
+    msg: >-
+      {{ doctor_report | devfleet.claude_code.doctor_query("hosts[].findings[?code=='DFCC121'][].user") }}
 '''
 
 RETURN = r'''

@@ -28,17 +28,14 @@ import re
 import shlex
 import stat
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
-    IniError,
-    IniFile,
-    find_config_profile,
-)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import find_config_profile
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._gcloud_adc import DEFAULT_ADC_PATH
+from ansible_collections.devfleet.claude_code.plugins.module_utils._ini import IniError, IniFile
 from ansible_collections.devfleet.claude_code.plugins.module_utils._json import loads as json_loads
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import REDACTED
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     DEPRECATED,
-    REDACTED,
     SettingsError,
     check_env_name,
     effective_settings,

@@ -43,6 +43,8 @@ import time
 
 from collections import deque, namedtuple
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
+
 MAX_FILE_SIZE = 16 * 1024 * 1024
 _MAX_SYMLINK_HOPS = 40
 _MAX_WRITE_ATTEMPTS = 10
@@ -52,7 +54,7 @@ _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, 'O_NONBLOCK', 0) | _O_CL
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _O_CLOEXEC
 
 
-class UnsafePathError(Exception):
+class UnsafePathError(CollectionError):
     """A path cannot be used safely. The message is meant for the user as it is."""
 
 

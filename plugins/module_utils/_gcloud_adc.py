@@ -41,6 +41,7 @@ import warnings
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._json import (
     JsonError,
@@ -51,6 +52,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._redact impor
     REDACTED,
     REDACTED_CHANGED,
     SECRET_VALUE,
+    file_diff,
 )
 
 try:
@@ -89,7 +91,7 @@ GCLOUD_DIRS = ('/usr/lib/google-cloud-sdk/bin', '/usr/local/google-cloud-sdk/bin
                '/snap/bin', '/usr/local/bin', '/opt/homebrew/bin')
 
 
-class AdcError(Exception):
+class AdcError(CollectionError):
     """Bad credentials or a failed verification. The message is meant for the user and holds no secret."""
 
 
@@ -542,17 +544,14 @@ class AdcFile(object):
         if outcome['backup_file']:
             self.result['backup_file'] = outcome['backup_file']
         if module._diff:
-            raw_before = outcome['before']
-            if raw_before is None:
-                before_text = ''
-            elif before is None:
-                before_text = '<not a JSON object: %d bytes, not shown>\n' % len(raw_before)
-            else:
-                before_text = render(redact(before)).decode('utf-8')
-            after_text = '' if after is None else render(redact(after, before if before is not None else {})).decode('utf-8')
-            header = outcome['path'] + (' (owner/mode)' if outcome['attributes_changed'] else '')
-            self.result['diff'] = dict(before_header=header, after_header=outcome['path'],
-                                       before=before_text, after=after_text)
+            def show_before(raw):
+                if before is None:
+                    return '<not a JSON object: %d bytes, not shown>\n' % len(raw)
+                return render(redact(before)).decode('utf-8')
+            self.result['diff'] = file_diff(
+                outcome['path'], outcome['before'], after, show_before,
+                lambda data: render(redact(data, before if before is not None else {})).decode('utf-8'),
+                outcome['attributes_changed'])
 
 
 def mask_credentials(module, value=None):

@@ -21,11 +21,13 @@ import json
 import math
 import re
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
+
 MAX_DEPTH = 256
 _SURROGATE = re.compile('[\ud800-\udfff]')
 
 
-class JsonError(ValueError):
+class JsonError(CollectionError, ValueError):
     """Text or data that is not JSON as Node reads it. The message says where, never what a value is."""
 
 

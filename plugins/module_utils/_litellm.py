@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     ManagedFile,
     UnsafePathError,
@@ -37,7 +38,8 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
     lookup_user,
     read_file,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import mask
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import file_diff, mask
+from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import RunAsError, RunAsTimeout, run_command_as
 from ansible_collections.devfleet.claude_code.plugins.module_utils._validate import check_line
 
 # Releases of LiteLLM on PyPI that were compromised (malicious code published under the project's name).
@@ -56,7 +58,7 @@ _RESERVED = (CONFIG_NAME, ENV_NAME, PREVIOUS_DIR, MANIFEST_NAME)
 _MIN_SECRET_LEN = 8
 
 
-class ProxyConfigError(Exception):
+class ProxyConfigError(CollectionError):
     """The configuration cannot be used. The message is meant for the user as it is."""
 
 
@@ -238,11 +240,11 @@ main()
 ''' % dict(blocked=BLOCKED_VERSIONS, marker=RESULT_MARKER)
 
 
-def run_check(candidate_dir, venv, user, environment, timeout, runner, tls=None):
+def run_check(candidate_dir, venv, user, environment, timeout, tls=None, runner=run_command_as):
     """Load the candidate config.yaml with LiteLLM, as `user`, with `environment` only. Returns the result dict.
 
-    runner(argv, cwd) -> (rc, stdout, stderr) runs a command (AnsibleModule.run_command in the module). The
-    environment goes through a file only `user` can read, never the command line (every user can see that).
+    runner is _run_as.run_command_as (a spy in tests). The environment goes through a file only `user` can
+    read, never the command line (every user can see that).
     """
     python = os.path.join(venv, 'bin', 'python')
     if not os.path.isfile(python):
@@ -260,18 +262,19 @@ def run_check(candidate_dir, venv, user, environment, timeout, runner, tls=None)
         if os.geteuid() == 0:
             os.fchown(handle.fileno(), account.uid, account.gid)
         json.dump(env, handle)
-    argv = ['timeout', str(int(timeout))]
-    if os.geteuid() != account.uid:
-        argv += ['runuser', '-u', account.name, '--']
-    argv += [python, script, os.path.join(candidate_dir, CONFIG_NAME), '--env-file', env_file]
+    argv = [python, script, os.path.join(candidate_dir, CONFIG_NAME), '--env-file', env_file]
     if tls:
         argv += ['--tls'] + list(tls)
-    rc, out, err = runner(argv, candidate_dir)
+    try:
+        rc, out, err = runner(account, argv, timeout=int(timeout), cwd=candidate_dir)
+    except RunAsTimeout:
+        raise ProxyConfigError('checking the new configuration with LiteLLM took longer than %d seconds' % timeout)
+    except RunAsError as exc:
+        raise ProxyConfigError('the LiteLLM check could not run: %s' % exc)
+    out, err = out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
     for line in reversed(out.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER):])
-    if rc == 124:
-        raise ProxyConfigError('checking the new configuration with LiteLLM took longer than %d seconds' % timeout)
     err = err.strip().splitlines()
     raise ProxyConfigError('the LiteLLM check (%s as %s) exited with %d without a result: %s'
                            % (python, account.name, rc, ' | '.join(err[-5:]) or out[-500:]))
@@ -335,7 +338,7 @@ class ProxyFiles(object):
                     leaked.add(var)
         return sorted(leaked)
 
-    def validate(self, venv, user, environment, timeout, runner, tls_names=None):
+    def validate(self, venv, user, environment, timeout, tls_names=None, runner=run_command_as):
         """Write the wanted files to a private candidate directory and let LiteLLM load them there."""
         parent = self.directory if os.path.isdir(self.directory) else None
         candidate = tempfile.mkdtemp(prefix='.candidate-', dir=parent)
@@ -356,7 +359,7 @@ class ProxyFiles(object):
             tls = None
             if tls_names:
                 tls = [os.path.join(candidate, name) for name in tls_names]
-            return run_check(candidate, venv, user, environment, timeout, runner, tls)
+            return run_check(candidate, venv, user, environment, timeout, tls, runner)
         finally:
             shutil.rmtree(candidate, ignore_errors=True)
 
@@ -416,20 +419,24 @@ def _text(value):
 
 
 def text_diff(name, before, after):
-    return {'before_header': name, 'after_header': name,
-            'before': (before or b'').decode('utf-8', 'replace'), 'after': (after or b'').decode('utf-8', 'replace')}
+    """A diff of a file the service group reads (secrets_in_public_files keeps credentials out of them)."""
+    return file_diff(name, before, after, lambda data: data.decode('utf-8', 'replace'))
 
 
 def env_diff(before_data, after_env):
     """A diff of the EnvironmentFile that shows names only."""
     before = parse_env_file(before_data)
-    lines_before = ['%s=%s' % (name, mask()) for name in sorted(before)]
-    lines_after = ['%s=%s' % (name, mask(before.get(name) != after_env[name]))
-                   for name in sorted(after_env)]
-    return {'before_header': ENV_NAME, 'after_header': ENV_NAME,
-            'before': '\n'.join(lines_before) + ('\n' if lines_before else ''),
-            'after': '\n'.join(lines_after) + ('\n' if lines_after else '')}
+
+    def names(env, changed=lambda name: False):
+        return ''.join('%s=%s\n' % (name, mask(changed(name))) for name in sorted(env))
+    return file_diff(ENV_NAME, before, after_env, names,
+                     lambda env: names(env, lambda name: before.get(name) != env[name]))
+
+
+def private_key_diff(name, before, after):
+    """A diff of the TLS private key: never its content."""
+    return file_diff(name, before, after, lambda data: '<private key>\n', lambda data: '<private key, changed>\n')
 
 
 __all__ = ['BLOCKED_VERSIONS', 'ProxyConfigError', 'ProxyFiles', 'UnsafePathError', 'env_diff', 'parse_env_file',
-           'quote_env_value', 'render_env_file', 'run_check', 'text_diff']
+           'private_key_diff', 'quote_env_value', 'render_env_file', 'run_check', 'text_diff']

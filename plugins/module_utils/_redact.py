@@ -158,11 +158,23 @@ def redact_strings(value):
     return value
 
 
-def redact_text(text, values):
-    """Free text (a file shown in a diff, a message) with each of values replaced by <secret>."""
-    for value in sorted((v for v in values if v), key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return text
+def file_diff(path, before, after, show, show_after=None, attributes_changed=False):
+    """One file's entry in a module's diff (the one place that builds them).
+
+    before/after: the file's old and new content in whatever form show takes (bytes, a parsed document), None when
+    the file is absent on that side (shown as ''). show(content) -> str must return only what may be shown: it is
+    built from this file's functions (redact_mapping, redact_strings, mask) or states that nothing is shown.
+    show_after (default show) renders the new side, to mark hidden values that changed against the old one.
+    """
+    return dict(before_header=path + (' (owner/mode)' if attributes_changed else ''), after_header=path,
+                before='' if before is None else show(before),
+                after='' if after is None else (show_after or show)(after))
+
+
+def outcome_diff(outcome, show, show_after=None, path=None):
+    """file_diff() of a ManagedFile outcome (_fs): its bytes before and after, its path (or path)."""
+    return file_diff(path or outcome['path'], outcome['before'], outcome['after'], show, show_after,
+                     outcome.get('attributes_changed'))
 
 
 class SecretPolicy(object):

@@ -21,15 +21,12 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._claude_env_n
     CLAUDE_CODE_VERSION,
     KNOWN_NAMES,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (  # noqa: F401, pylint: disable=unused-import
-    NOT_SECRET_NAMES,
-    NOT_SECRET_SUFFIXES,
     REDACTED,
     REDACTED_CHANGED,
-    SECRET_NAME,
-    SECRET_NAMES,
-    SECRET_VALUE,
     SecretPolicy,
+    file_diff,
     looks_secret,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import (
@@ -81,12 +78,8 @@ NAME_FAMILIES = re.compile(r'\AVERTEX_REGION_CLAUDE_[A-Z0-9_]+\Z')
 NUL = '\x00'
 
 
-class SettingsError(Exception):
+class SettingsError(CollectionError):
     """Bad input or a file we cannot merge into. The message is meant for the user."""
-
-
-def to_native_text(value):
-    return value.decode('utf-8', 'replace') if isinstance(value, bytes) else value
 
 
 def env_value_to_str(value):
@@ -384,14 +377,11 @@ def apply_settings_change(target, change, policy, check_mode=False, diff=False, 
     if outcome['backup_file']:
         result['backup_file'] = outcome['backup_file']
     if diff:
-        result['diff'] = dict(
-            before_header=outcome['path'], after_header=outcome['path'],
-            before='' if before is None else dump_settings(policy.redact(before)).decode('utf-8'),
-            after='' if after is None or (before is None and not after) else
-            dump_settings(policy.redact(after, before or {})).decode('utf-8'),
-        )
-        if outcome['attributes_changed']:
-            result['diff']['before_header'] += ' (owner/mode)'
+        result['diff'] = file_diff(
+            outcome['path'], before, None if before is None and not after else after,
+            lambda data: dump_settings(policy.redact(data)).decode('utf-8'),
+            lambda data: dump_settings(policy.redact(data, before or {})).decode('utf-8'),
+            outcome['attributes_changed'])
     return result
 
 

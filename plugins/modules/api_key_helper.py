@@ -356,13 +356,12 @@ backup_file:
   sample: /home/alice/.claude/settings.json.4242.2026-11-25@12:00:00~
 '''
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import (
     HELPER_REQUIRED_IF,
-    ApiKeyHelper,
-    HelperError,
     helper_argument_spec,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
     MIN_MASKED_LENGTH,
@@ -371,7 +370,6 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._redact impor
     redact_strings,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
-    SettingsError,
     policy_from_params,
     secrets_argument_spec,
 )
@@ -406,14 +404,10 @@ def main():
         secret_values=secret_values,
         display_params=display_params,
     )
-    try:
+    with failing_on_errors(module, 'api_key_helper'):
         helper = ApiKeyHelper(module.params, module.warn, module.no_log_values.add, check_mode=module.check_mode,
                               diff=module._diff)
         result = helper.run(policy_from_params(module.params), backup=module.params['backup'])
-    except (HelperError, SettingsError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc))
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'api_key_helper', exc.strerror or exc))
     module.exit_json(**result)
 
 

@@ -302,13 +302,12 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config i
     PROFILE_REQUIRED_BY,
     PROFILE_REQUIRED_ONE_OF,
     PROFILE_REQUIRED_TOGETHER,
-    IniError,
     is_public_key,
     is_secret_key,
     profile_argument_spec,
     write_profile,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import (
     MIN_MASKED_LENGTH,
@@ -352,12 +351,8 @@ def main():
         secret_values=secret_values,
         display_params=display_params,
     )
-    try:
+    with failing_on_errors(module, 'AWS file'):
         result = write_profile(module.params, check_mode=module.check_mode, diff=module._diff)
-    except (IniError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc))
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'AWS file', exc.strerror or exc))
     module.exit_json(**result)
 
 

@@ -197,10 +197,11 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._bedrock import check_profile, preload
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import looks_secret, redact_strings
-from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import RunAsError, run_as
+from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import run_as
 
 try:
     import boto3  # noqa: F401, pylint: disable=unused-import
@@ -258,12 +259,10 @@ def main():
                              bedrock_endpoint_url=params['bedrock_endpoint_url'],
                              timeout=max(5, params['timeout'] // 2))
 
-    try:
+    with failing_on_errors(module, 'AWS file'):
         user = lookup_user(params['user']) if params['user'] is not None else None
         preload()
         answer = run_as(user, check, timeout=params['timeout'], env=env)
-    except (UnsafePathError, RunAsError) as exc:
-        module.fail_json(msg=str(exc))
     if 'error' in answer:
         who = ' as %s' % user.name if user is not None else ''
         module.fail_json(msg='%s%s' % (answer['error'], who))

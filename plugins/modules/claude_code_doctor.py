@@ -279,9 +279,9 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._doctor impor
     sort_findings,
     user_result,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import run_as
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import run_command_as
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsError,
     policy_from_params,
@@ -301,7 +301,7 @@ def http(method, url, headers, body, timeout):
 
 
 def run_user(user, argv, timeout, env):
-    return run_as(user, argv, timeout=timeout, env=env)
+    return run_command_as(user, argv, timeout=timeout, env=dict({'LANG': 'C.UTF-8'}, **(env or {})))
 
 
 def main():

@@ -273,6 +273,13 @@ users:
       description: The result of the ADC write, as M(devfleet.claude_code.gcloud_adc) returns it.
       type: dict
       sample: {"path": "/home/carol/.config/gcloud/application_default_credentials.json", "type": "authorized_user"}
+managed_dir:
+  description:
+    - The directory of the machine's managed settings on this host, where Claude Code reads C(managed-settings.d/)
+      and C(managed-mcp.json) (C(/etc/claude-code) on Linux, C(/Library/Application Support/ClaudeCode) on macOS).
+  returned: always
+  type: str
+  sample: /etc/claude-code
 managed:
   description: The result of the managed drop-in write.
   returned: when O(managed) is given
@@ -286,26 +293,24 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import ApiKeyHelper
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import helper_argument_spec
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
     PROFILE_MUTUALLY_EXCLUSIVE,
     PROFILE_REQUIRED_BY,
     PROFILE_REQUIRED_TOGETHER,
-    IniError,
     ProfileSpec,
     profile_argument_spec,
     write_profile,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, read_file
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
-    ApiKeyHelper,
-    HelperError,
-    helper_argument_spec,
-)
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError, failing_on_errors
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
+from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import outcome_diff
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     SettingsChange,
-    SettingsError,
     apply_settings_change,
+    managed_dir,
     policy_from_params,
     resolve_target,
     secrets_argument_spec,
@@ -320,7 +325,7 @@ ADC_OWN = ('user',)
 AWS_SECRET_OPTIONS = ('access_key_id', 'secret_access_key', 'session_token')
 
 
-class InputError(Exception):
+class InputError(CollectionError):
     """An option of one user (or of the managed drop-in) that the module cannot use."""
 
 
@@ -414,6 +419,12 @@ def installed_version(install):
     return os.path.basename(os.path.dirname(binary))
 
 
+def _move_diff(result, diffs):
+    """Move a single-purpose writer's diff (one entry or a list of them) out of its result into the module's."""
+    diff = result.pop('diff', [])
+    diffs.extend(diff if isinstance(diff, list) else [diff])
+
+
 # --- one user ---------------------------------------------------------------------------------------------
 
 class UserPlan(object):
@@ -458,7 +469,7 @@ class UserPlan(object):
         for params in self.profiles:
             params = dict(params, user=self.name, backup=params['backup'] or backup)
             outcome = write_profile(params, check_mode=module.check_mode, diff=module._diff)
-            diffs.extend(outcome.pop('diff', []))
+            _move_diff(outcome, diffs)
             result['changed'] |= outcome['changed']
             result.setdefault('aws_profiles', []).append(outcome)
         if self.adc is not None:
@@ -472,15 +483,12 @@ class UserPlan(object):
             except adc().AdcError as exc:
                 raise InputError('%s.adc: %s' % (self.where, exc))
             outcome = target.result
-            if 'diff' in outcome:
-                diffs.append(outcome.pop('diff'))
+            _move_diff(outcome, diffs)
             result['changed'] |= outcome['changed']
             result['adc'] = outcome
             self._from_adc(outcome)
         settings = self._write_settings(policy, backup)
-        if 'diff' in settings:
-            diffs.extend(settings['diff'] if isinstance(settings['diff'], list) else [settings['diff']])
-            del settings['diff']
+        _move_diff(settings, diffs)
         result['changed'] |= settings.pop('changed')
         result['settings'] = settings
         return result
@@ -516,8 +524,7 @@ def write_managed(module, managed, policy, backup, diffs):
         target = resolve_target(scope='managed', dropin=managed['dropin'])
         outcome = target.managed_file().remove(check_mode=module.check_mode, backup=backup)
         if module._diff and outcome['changed']:
-            diffs.append(dict(before_header=outcome['path'], after_header=outcome['path'],
-                              before='<%d bytes, removed>\n' % len(outcome['before'] or b''), after=''))
+            diffs.append(outcome_diff(outcome, lambda data: '<%d bytes, removed>\n' % len(data)))
         result = dict(changed=outcome['changed'], path=outcome['path'], state='absent')
         if outcome['backup_file']:
             result['backup_file'] = outcome['backup_file']
@@ -533,9 +540,7 @@ def write_managed(module, managed, policy, backup, diffs):
         change = SettingsChange(env=validate_env(env, module.warn), settings=validate_settings(settings))
         result = apply_settings_change(target, change, policy, check_mode=module.check_mode, diff=module._diff,
                                        backup=backup)
-    if 'diff' in result:
-        diffs.extend(result['diff'] if isinstance(result['diff'], list) else [result['diff']])
-        del result['diff']
+    _move_diff(result, diffs)
     return result
 
 
@@ -576,7 +581,8 @@ def main():
     policy = policy_from_params(params)
     result = dict(changed=False, users=[])
     diffs = []
-    try:
+    with failing_on_errors(module, 'claude_code_host', result):
+        result['managed_dir'] = managed_dir()
         if params['install'] is not None:
             install = params['install']
             found = installed_version(install)
@@ -594,10 +600,6 @@ def main():
         if params['managed'] is not None:
             result['managed'] = write_managed(module, params['managed'], policy, params['backup'], diffs)
             result['changed'] |= result['managed'].pop('changed')
-    except (InputError, IniError, HelperError, SettingsError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc), **result)
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'claude_code_host', exc.strerror or exc), **result)
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

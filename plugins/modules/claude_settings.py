@@ -185,14 +185,13 @@ backup_file:
   sample: /home/alice/.claude/settings.json.4242.2026-11-25@12:00:00~
 '''
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
     TARGET_MUTUALLY_EXCLUSIVE,
     TARGET_REQUIRED_IF,
     TARGET_REQUIRED_ONE_OF,
     SettingsChange,
-    SettingsError,
     apply_settings_change,
     policy_from_params,
     secrets_argument_spec,
@@ -228,7 +227,7 @@ def main():
         secret_values=secret_values,
         display_params=display_params,
     )
-    try:
+    with failing_on_errors(module, 'settings file'):
         target = target_from_params(module.params)
         change = SettingsChange(
             env=validate_env(module.params['env'], module.warn),
@@ -238,10 +237,6 @@ def main():
         result = apply_settings_change(target, change, policy_from_params(module.params),
                                        check_mode=module.check_mode, diff=module._diff,
                                        backup=module.params['backup'])
-    except (SettingsError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc))
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'settings file', exc.strerror or exc))
     module.exit_json(**result)
 
 

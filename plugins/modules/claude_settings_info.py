@@ -160,11 +160,11 @@ legacy_env:
 
 import os
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError, lookup_user
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import lookup_user
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._pull_agent import read_status
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
-    SettingsError,
     effective_settings,
     load_settings_file,
     policy_from_params,
@@ -190,12 +190,10 @@ def main():
     module = SecretAwareModule(argument_spec=argument_spec, supports_check_mode=True,
                                secret_values=lambda params: ())
     policy = policy_from_params(module.params)
-    try:
+    with failing_on_errors(module, 'settings file'):
         info = lookup_user(module.params['user'] if module.params['user'] is not None else os.geteuid())
         paths = settings_files(info, module.params['config_dir'], module.params['project_dir'],
                                module.params['managed'])
-    except (SettingsError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc))
 
     files, loaded = [], []
     for scope, path in paths:

@@ -244,7 +244,7 @@ backup_file:
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils import _gcloud_adc as adc
 
 
@@ -255,21 +255,18 @@ def main():
         required_if=adc.ADC_REQUIRED_IF,
         supports_check_mode=True,
     )
-    try:
-        info = adc.mask_credentials(module)
-        if module.params['state'] == 'present' and not adc.HAS_GOOGLE_AUTH:
-            module.fail_json(msg=missing_required_lib('google-auth'), exception=adc.GOOGLE_AUTH_IMPORT_ERROR)
-        target = adc.AdcFile(module)
-        if module.params['state'] == 'absent':
-            target.absent()
-        else:
-            target.present(info)
-    except adc.AdcError as exc:
-        module.fail_json(msg='%s; nothing was written' % exc)
-    except UnsafePathError as exc:
-        module.fail_json(msg=str(exc))
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or 'credentials file', exc.strerror or exc))
+    with failing_on_errors(module, 'credentials file'):
+        try:
+            info = adc.mask_credentials(module)
+            if module.params['state'] == 'present' and not adc.HAS_GOOGLE_AUTH:
+                module.fail_json(msg=missing_required_lib('google-auth'), exception=adc.GOOGLE_AUTH_IMPORT_ERROR)
+            target = adc.AdcFile(module)
+            if module.params['state'] == 'absent':
+                target.absent()
+            else:
+                target.present(info)
+        except adc.AdcError as exc:
+            module.fail_json(msg='%s; nothing was written' % exc)
     module.exit_json(**target.result)
 
 

@@ -190,12 +190,13 @@ litellm_version:
   sample: 1.108.7
 '''
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UnsafePathError
+from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import failing_on_errors
 from ansible_collections.devfleet.claude_code.plugins.module_utils._litellm import (
     ENV_NAME,
     ProxyConfigError,
     ProxyFiles,
     env_diff,
+    private_key_diff,
     text_diff,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
@@ -265,7 +266,7 @@ def main():
     )
     params = module.params
     result = dict(changed=False, path=params['path'], changed_files=[])
-    try:
+    with failing_on_errors(module, params['path'], result):
         if params['state'] == 'rollback':
             proxy = ProxyFiles(params['path'])
             result['changed_files'] = proxy.rollback(module.check_mode)
@@ -291,7 +292,7 @@ def main():
             check_env.update(environment)
             tls = [TLS_CERT, TLS_KEY] if params['tls_certificate'] else None
             check = proxy.validate(params['venv'], params['validate_user'], check_env, params['validate_timeout'],
-                                   lambda argv, cwd: module.run_command(argv, cwd=cwd), tls_names=tls)
+                                   tls_names=tls)
             result.update(validated=True, models=check.get('models'), litellm_version=check.get('version'))
             if not check.get('ok'):
                 module.fail_json(msg='the new LiteLLM configuration was rejected, nothing was changed: %s'
@@ -305,18 +306,13 @@ def main():
                 if name == ENV_NAME:
                     diffs.append(env_diff(before_data, environment))
                 elif name == TLS_KEY:
-                    diffs.append({'before_header': name, 'after_header': name, 'before': '<private key>\n',
-                                  'after': '<private key, changed>\n'})
+                    diffs.append(private_key_diff(name, before_data, proxy.desired[name][0]))
                 else:
                     diffs.append(text_diff(name, before_data, proxy.desired[name][0]))
             result['diff'] = diffs
 
         if not module.check_mode:
             proxy.apply(current, changed)
-    except (ProxyConfigError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc), **result)
-    except OSError as exc:
-        module.fail_json(msg='%s: %s' % (exc.filename or params['path'], exc.strerror or exc), **result)
     module.exit_json(**result)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import json
 from collections import Counter
 from xml.sax.saxutils import quoteattr
 
@@ -343,7 +342,3 @@ def html_page(report, title='Claude Code fleet doctor'):
             _e(code), _e(info.get('name')), _e(info.get('severity')), seen.get(code, 0), _e(info.get('fix'))))
     out.append('</tbody></table><script>%s</script></body></html>\n' % _JS)
     return ''.join(out)
-
-
-def to_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + '\n'

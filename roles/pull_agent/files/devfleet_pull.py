@@ -5,7 +5,7 @@
 
     <venv>/bin/python <home>/lib/devfleet_pull.py [--full] /etc/devfleet-pull/agent.json
 
-The code lives in the collection's module_utils (_pull_agent.py, _fs.py), copied next to this file.
+The code lives in the collection's module_utils (_pull_agent.py, _fs.py, _errors.py), copied next to this file.
 """
 
 from __future__ import annotations

@@ -5,42 +5,22 @@
 
 from __future__ import annotations
 
-import os
 import plistlib
 
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.devfleet.claude_code.plugins.filter.launchd_plist import FilterModule, launchd_plist
-
-ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'pull_agent')
+from ansible_collections.devfleet.claude_code.tests.unit.plugins.filter._role_render import role_variables
 
 
 def render_role_job():
-    """The role's __pull_agent_launchd with the role's defaults, templated by ansible-core."""
+    """The role's pull_agent__launchd with the role's defaults, templated by ansible-core."""
     from ansible.template import Templar
 
-    variables = {'inventory_hostname': 'mac-17', 'group_names': ['developers'], 'ansible_facts': {'system': 'Darwin'}}
-    for name in ('defaults', 'vars'):
-        with open(os.path.join(ROLE, name, 'main.yml')) as f:
-            variables.update(yaml.safe_load(f))
-    variables = _trusted(variables)  # the role's own files: trusted templates
-    return Templar(loader=None, variables=variables).template(variables['__pull_agent_launchd'])
-
-
-def _trusted(value):
-    try:
-        from ansible.template import trust_as_template
-    except ImportError:  # ansible-core < 2.19 trusts every string
-        return value
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((k, _trusted(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
+    variables = role_variables('pull_agent', {'inventory_hostname': 'mac-17', 'group_names': ['developers'],
+                                              'ansible_facts': {'system': 'Darwin'}})
+    return Templar(loader=None, variables=variables).template(variables['pull_agent__launchd'])
 
 
 def test_role_daemon_is_a_valid_launchd_job():

@@ -8,10 +8,10 @@ import configparser
 
 import pytest
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._ini import IniError, IniFile
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (
-    IniError,
-    IniFile,
     ProfileSpec,
+    redacted,
 )
 
 CONFIG = """\
@@ -154,7 +154,7 @@ def test_redacts_secrets_of_every_section():
     after.set('new', 'aws_access_key_id', 'AKIANEW')
     after.set('new', 'aws_secret_access_key', 'new-secret')
     after.set('old', 'aws_secret_access_key', 'rotated')
-    shown = after.redacted(before)
+    shown = redacted(after, before)
     assert 'secret' not in shown.replace('<secret', '').replace('aws_secret_access_key', '')
     assert 'AKIA' not in shown
     assert '[old]\naws_access_key_id = <secret>\naws_secret_access_key = <secret, changed>\n' in shown

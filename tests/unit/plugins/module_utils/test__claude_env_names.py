@@ -38,8 +38,11 @@ def test_the_tests_run_the_pinned_claude_code():
 
 
 def test_every_provider_switch_the_role_writes_is_a_name_claude_code_reads():
-    with open(os.path.join(ROOT, 'roles/claude_code/vars/main.yml')) as handle:
-        text = handle.read()
+    # the role's provider table lives in its filter (the role's vars only pass variables to it)
+    text = ''
+    for path in ('plugins/filter/claude_code_config.py', 'roles/claude_code/vars/main.yml'):
+        with open(os.path.join(ROOT, path)) as handle:
+            text += handle.read()
     names = set(re.findall(r'\b(CLAUDE_CODE_(?:USE|SKIP)_[A-Z_]+|ANTHROPIC_[A-Z_]+)\b', text))
     assert names, 'no names found in the role'
     unknown = sorted(name for name in names if name not in _claude_env_names.KNOWN_NAMES)

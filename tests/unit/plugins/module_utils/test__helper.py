@@ -18,17 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper import HelperSettingsChange
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import (
     SOURCES,
     HelperConfig,
     HelperError,
-    HelperSettingsChange,
-    cache_dirs,
     check_key,
-    helper_command,
-    render_script,
     validate_config,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_script import cache_dirs, helper_command, render_script
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import SettingsChange
 
 KEY = 'sk-ant-api03-UNIT-HELPER-KEY'

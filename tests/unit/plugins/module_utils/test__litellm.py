@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import os
 import stat
-import subprocess
 import textwrap
 
 import pytest
@@ -23,6 +22,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._litellm impo
     quote_env_value,
     render_env_file,
 )
+from ansible_collections.devfleet.claude_code.plugins.module_utils._run_as import run_command_as
 
 GOOD = textwrap.dedent('''\
     model_list:
@@ -33,11 +33,6 @@ GOOD = textwrap.dedent('''\
     general_settings:
       master_key: os.environ/LITELLM_MASTER_KEY
 ''')
-
-
-def run_command(argv, cwd):
-    proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
 
 ENV = {'UPSTREAM': 'sk-upstream-secret-1', 'LITELLM_MASTER_KEY': 'sk-master-secret-1'}
@@ -121,7 +116,7 @@ def test_rollback_of_a_first_install_removes_the_files(tmp_path):
 def check(tmp_path, venv, config=GOOD, environment=None, extra_env=None):
     proxy = files(tmp_path, config=config, environment=environment)
     env = dict(ENV if environment is None else environment, **(extra_env or {}))
-    return proxy.validate(venv, getpass.getuser(), env, 60, run_command)
+    return proxy.validate(venv, getpass.getuser(), env, 60)
 
 
 def test_check_accepts_a_good_config(tmp_path, fake_venv):
@@ -177,10 +172,10 @@ def test_missing_venv_is_a_clear_error(tmp_path):
 def test_secrets_never_on_the_command_line(tmp_path, fake_venv):
     seen = []
 
-    def spy(argv, cwd):
+    def spy(user, argv, **kwargs):
         seen.append(argv)
-        return run_command(argv, cwd)
+        return run_command_as(user, argv, **kwargs)
 
     proxy = files(tmp_path)
-    assert proxy.validate(fake_venv(), getpass.getuser(), ENV, 60, spy)['ok']
+    assert proxy.validate(fake_venv(), getpass.getuser(), ENV, 60, runner=spy)['ok']
     assert seen and not any(value in ' '.join(argv) for argv in seen for value in ENV.values())

@@ -21,13 +21,12 @@ from hypothesis import HealthCheck, assume, event, given, settings, strategies a
 
 botocore_configloader = pytest.importorskip('botocore.configloader')
 
+from ansible_collections.devfleet.claude_code.plugins.module_utils._ini import IniError, IniFile  # noqa: E402
 from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config import (  # noqa: E402
-    IniError,
-    IniFile,
     ProfileSpec,
     check_name,
 )
-from ansible_collections.devfleet.claude_code.plugins.module_utils._helper import (  # noqa: E402
+from ansible_collections.devfleet.claude_code.plugins.module_utils._api_key_helper_config import (  # noqa: E402
     HelperError,
     validate_config,
 )

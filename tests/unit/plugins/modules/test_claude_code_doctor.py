@@ -9,23 +9,12 @@ import os
 
 import pytest
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import PASS_VARS
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.devfleet.claude_code.plugins.module_utils import _settings
 from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import UserInfo
 from ansible_collections.devfleet.claude_code.plugins.modules import claude_code_doctor
 
 SECRET = 'sk-ant-api03-DOCTOR-MODULE-CANARY'
 EXPECTED_SECRET = 'expected-token-DOCTOR-MODULE-CANARY'
-
-
-@pytest.fixture
-def host_log(monkeypatch):
-    logged = []
-    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
-    return logged
 
 
 @pytest.fixture
@@ -46,21 +35,10 @@ def homes(tmp_path, monkeypatch):
     return tmp_path
 
 
-def run(args, capsys, check=False):
-    args = dict(args, _ansible_check_mode=check, _ansible_verbosity=4)
-    if 'inject_invocation' in PASS_VARS:
-        args['_ansible_inject_invocation'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            claude_code_doctor.main()
-    out = capsys.readouterr().out
-    return out, json.loads(out)
-
-
-def test_result_shape_and_no_secret(homes, capsys, host_log):
+def test_result_shape_and_no_secret(homes, run, host_log):
     args = dict(users=['alice', 'bob'], expected_env={'ANTHROPIC_AUTH_TOKEN': EXPECTED_SECRET},
                 cli_paths=[str(homes / 'nosuch')])
-    raw, result = run(args, capsys, check=True)
+    raw, result = run(claude_code_doctor, args, check=True)
     assert result['changed'] is False
     assert SECRET not in raw and EXPECTED_SECRET not in raw
     assert all(SECRET not in repr(entry) and EXPECTED_SECRET not in repr(entry) for entry in host_log)
@@ -76,6 +54,6 @@ def test_result_shape_and_no_secret(homes, capsys, host_log):
     assert result['cli'] is None and result['codes']['DFCC131']['name'] == 'secret-world-readable'
 
 
-def test_bad_option_is_a_clear_error(homes, capsys):
-    raw, result = run(dict(users=['alice'], min_version='newest'), capsys)
+def test_bad_option_is_a_clear_error(homes, run):
+    raw, result = run(claude_code_doctor, dict(users=['alice'], min_version='newest'))
     assert result['failed'] and 'min_version must be a version such as 2.1.332' in result['msg']

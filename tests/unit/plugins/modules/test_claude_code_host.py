@@ -11,32 +11,10 @@ import os
 
 import pytest
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import PASS_VARS
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.devfleet.claude_code.plugins.modules import claude_code_host
 
 SECRET = 'unit-test-SECRET-access-key-never-shown-0'
 HELPER_KEY = 'unit-test-helper-key-never-shown'
-
-
-@pytest.fixture
-def host_log(monkeypatch):
-    logged = []
-    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
-    return logged
-
-
-def run(args, capsys, check=False):
-    args = dict(args, _ansible_check_mode=check, _ansible_verbosity=4)
-    if 'inject_invocation' in PASS_VARS:
-        args['_ansible_inject_invocation'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            claude_code_host.main()
-    out = capsys.readouterr().out
-    return out, json.loads(out)
 
 
 def npm_prefix(tmp_path, version, binary=True):
@@ -54,14 +32,14 @@ def npm_prefix(tmp_path, version, binary=True):
     ('2.1.197', True, '2.1.197', True),
     ('2.1.332', False, None, True),  # the package without its command is not an install
 ])
-def test_npm_check_reads_the_package_manifest(tmp_path, capsys, installed, binary, found, required):
+def test_npm_check_reads_the_package_manifest(tmp_path, run, installed, binary, found, required):
     prefix = npm_prefix(tmp_path, installed, binary)
-    raw, result = run(dict(install=dict(method='npm', version='2.1.332', npm_prefix=prefix)), capsys)
+    raw, result = run(claude_code_host, dict(install=dict(method='npm', version='2.1.332', npm_prefix=prefix)))
     assert result['changed'] is False
     assert result['install'] == dict(version='2.1.332', installed_version=found, required=required)
 
 
-def test_copy_check_reads_the_version_the_command_links_to(tmp_path, capsys):
+def test_copy_check_reads_the_version_the_command_links_to(tmp_path, run):
     install_dir, bin_dir = tmp_path / 'opt', tmp_path / 'bin'
     bin_dir.mkdir()
     for version in ('2.1.332', '0.0.1'):
@@ -69,18 +47,18 @@ def test_copy_check_reads_the_version_the_command_links_to(tmp_path, capsys):
         (install_dir / 'versions' / version / 'claude').write_text('#!/bin/sh\n')
         os.chmod(str(install_dir / 'versions' / version / 'claude'), 0o755)
     args = dict(install=dict(method='copy', version='2.1.332', install_dir=str(install_dir), bin_dir=str(bin_dir)))
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['install'] == dict(version='2.1.332', installed_version=None, required=True)
     (bin_dir / 'claude').symlink_to(install_dir / 'versions' / '0.0.1' / 'claude')
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['install'] == dict(version='2.1.332', installed_version='0.0.1', required=True)
     (bin_dir / 'claude').unlink()
     (bin_dir / 'claude').symlink_to(install_dir / 'versions' / '2.1.332' / 'claude')
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['install'] == dict(version='2.1.332', installed_version='2.1.332', required=False)
 
 
-def test_bad_input_of_a_later_user_fails_before_any_write_and_shows_no_secret(tmp_path, capsys, host_log):
+def test_bad_input_of_a_later_user_fails_before_any_write_and_shows_no_secret(tmp_path, run, host_log):
     config_dir = tmp_path / 'claude'
     args = dict(users=[
         dict(name='root', config_dir=str(config_dir), env={'DISABLE_TELEMETRY': '1'},
@@ -88,10 +66,10 @@ def test_bad_input_of_a_later_user_fails_before_any_write_and_shows_no_secret(tm
         dict(name='root', aws_profiles=[dict(name='claude', region='not-a-region', access_key_id='AKIAUNIT0000000001',
                                              secret_access_key=SECRET)]),
     ])
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['failed'] and 'each user may be listed once' in result['msg']
     args['users'][1]['name'] = 'daemon'
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['failed'] and 'not-a-region' in result['msg'] and result['users'] == []
     assert not config_dir.exists()
     for secret in (SECRET, HELPER_KEY):
@@ -99,9 +77,22 @@ def test_bad_input_of_a_later_user_fails_before_any_write_and_shows_no_secret(tm
         assert all(secret not in repr(entry) for entry in host_log)
 
 
-def test_a_helper_option_the_module_sets_itself_is_refused(tmp_path, capsys):
+def test_a_helper_option_the_module_sets_itself_is_refused(tmp_path, run):
     args = dict(users=[dict(name='root', config_dir=str(tmp_path / 'c'),
                             api_key_helper=dict(source='env', env_var='KEY', scope='managed'))])
-    raw, result = run(args, capsys)
+    raw, result = run(claude_code_host, args)
     assert result['failed'] and 'scope' in result['msg']
     assert not (tmp_path / 'c').exists()
+
+
+@pytest.mark.parametrize('system, directory', [
+    ('Linux', '/etc/claude-code'),
+    ('Darwin', '/Library/Application Support/ClaudeCode'),
+])
+def test_managed_dir_is_resolved_for_the_platform(run, monkeypatch, system, directory):
+    """The claude_code role's policy tasks write managed-mcp.json and remove a policy drop-in under this path."""
+    from ansible_collections.devfleet.claude_code.plugins.module_utils import _settings
+    monkeypatch.setattr(_settings.platform, 'system', lambda: system)
+    raw, result = run(claude_code_host, dict(users=[]))
+    assert result['managed_dir'] == directory
+    assert result['changed'] is False

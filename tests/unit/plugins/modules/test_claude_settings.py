@@ -6,41 +6,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import PASS_VARS
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.devfleet.claude_code.plugins.modules import claude_settings, claude_settings_info
 
 SECRET = 'sk-ant-api03-UNIT-TEST-SECRET'
 
 
-@pytest.fixture
-def host_log(monkeypatch):
-    """What the module logs to syslog/journald on the host."""
-    logged = []
-    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
-    return logged
-
-
-def run(module, args, capsys, diff=False, check=False):
-    # return the invocation (module arguments), as -vvv shows it (2.21+ only returns it when asked)
-    args = dict(args, _ansible_diff=diff, _ansible_check_mode=check, _ansible_verbosity=4)
-    if 'inject_invocation' in PASS_VARS:
-        args['_ansible_inject_invocation'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return out, json.loads(out)
-
-
-def test_secret_never_in_output_or_host_log(tmp_path, capsys, host_log):
+def test_secret_never_in_output_or_host_log(tmp_path, run, host_log):
     path = str(tmp_path / 'settings.json')
     args = dict(path=path, env=dict(ANTHROPIC_AUTH_TOKEN=SECRET, ANTHROPIC_BASE_URL='http://127.0.0.1:4000'))
-    raw, result = run(claude_settings, args, capsys, diff=True)
+    raw, result = run(claude_settings, args, diff=True)
     assert result['changed'] is True
     assert SECRET not in raw
     assert result['env'] == {'ANTHROPIC_AUTH_TOKEN': '<secret>', 'ANTHROPIC_BASE_URL': 'http://127.0.0.1:4000'}
@@ -53,44 +27,44 @@ def test_secret_never_in_output_or_host_log(tmp_path, capsys, host_log):
         assert json.load(handle)['env']['ANTHROPIC_AUTH_TOKEN'] == SECRET
 
 
-def test_errors_do_not_leak_secrets(tmp_path, capsys, host_log):
+def test_errors_do_not_leak_secrets(tmp_path, run, host_log):
     args = dict(scope='managed', dropin='unit-test-never-written', env=dict(ANTHROPIC_AUTH_TOKEN=SECRET))
-    raw, result = run(claude_settings, args, capsys)
+    raw, result = run(claude_settings, args)
     assert result['failed'] is True
     assert 'readable by every user' in result['msg']
     assert SECRET not in raw and all(SECRET not in repr(entry) for entry in host_log)
 
 
-def test_bad_input_fails_before_writing(tmp_path, capsys):
+def test_bad_input_fails_before_writing(tmp_path, run):
     path = tmp_path / 'settings.json'
     path.write_text('{"keep": true}\n')
-    raw, result = run(claude_settings, dict(path=str(path), env={'OK': '1', 'BAD NAME': 'x'}), capsys)
+    raw, result = run(claude_settings, dict(path=str(path), env={'OK': '1', 'BAD NAME': 'x'}))
     assert result['failed'] and "'BAD NAME' is not a valid environment variable name" in result['msg']
     assert path.read_text() == '{"keep": true}\n'
 
 
-def test_check_mode_and_idempotence(tmp_path, capsys):
+def test_check_mode_and_idempotence(tmp_path, run):
     path = tmp_path / 'settings.json'
     args = dict(path=str(path), env=dict(AWS_REGION='eu-west-1'), settings=dict(awsAuthRefresh='aws sso login'))
-    dummy, result = run(claude_settings, args, capsys, check=True)
+    dummy, result = run(claude_settings, args, check=True)
     assert result['changed'] and not path.exists()
-    dummy, result = run(claude_settings, args, capsys)
+    dummy, result = run(claude_settings, args)
     assert result['changed'] and result['settings_changed'] == ['awsAuthRefresh']
-    dummy, result = run(claude_settings, args, capsys)
+    dummy, result = run(claude_settings, args)
     assert not result['changed']
 
 
-def test_scope_and_path_are_exclusive(capsys):
-    dummy, result = run(claude_settings, dict(scope='managed', path='/x'), capsys)
+def test_scope_and_path_are_exclusive(run):
+    dummy, result = run(claude_settings, dict(scope='managed', path='/x'))
     assert result['failed'] and 'mutually exclusive' in result['msg']
 
 
-def test_info_reports_sources_and_redacts(tmp_path, capsys):
+def test_info_reports_sources_and_redacts(tmp_path, run):
     cfg = tmp_path / 'cfg'
     cfg.mkdir()
     (cfg / 'settings.json').write_text(json.dumps({'env': {'ANTHROPIC_AUTH_TOKEN': SECRET, 'AWS_REGION': 'x'}}))
     (cfg / '.claude.json').write_text(json.dumps({'env': {'CLAUDE_CODE_USE_BEDROCK': 'true'}, 'numStartups': 3}))
-    raw, result = run(claude_settings_info, dict(config_dir=str(cfg), managed=False), capsys)
+    raw, result = run(claude_settings_info, dict(config_dir=str(cfg), managed=False))
     assert SECRET not in raw
     assert result['effective_env']['ANTHROPIC_AUTH_TOKEN'] == {
         'value': '<secret>', 'scope': 'user', 'path': str(cfg / 'settings.json')}

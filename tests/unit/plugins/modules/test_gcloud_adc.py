@@ -9,10 +9,6 @@ import os
 
 import pytest
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import PASS_VARS
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.devfleet.claude_code.plugins.modules import gcloud_adc
 
 pytest.importorskip('google.auth')
@@ -37,39 +33,19 @@ def service_account(pem):
             'token_uri': 'https://oauth2.googleapis.com/token'}
 
 
-@pytest.fixture
-def host_log(monkeypatch):
-    """What the module logs to syslog/journald on the host."""
-    logged = []
-    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
-    return logged
-
-
-def run(args, capsys, tmp_path, diff=False, check=False):
-    args = dict(args, _ansible_diff=diff, _ansible_check_mode=check, _ansible_verbosity=4,
-                _ansible_remote_tmp=str(tmp_path / 'remote-tmp'), _ansible_keep_remote_files=False)
-    if 'inject_invocation' in PASS_VARS:
-        args['_ansible_inject_invocation'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            gcloud_adc.main()
-    out = capsys.readouterr().out
-    return out, json.loads(out)
-
-
 def assert_no_key(raw, host_log, pem):
     body = pem.splitlines()[1]
     assert 'PRIVATE KEY' not in raw and body not in raw
     assert all(body not in repr(entry) and 'PRIVATE KEY' not in repr(entry) for entry in host_log)
 
 
-def test_write_check_mode_idempotence(tmp_path, capsys, host_log, service_account, pem):
+def test_write_check_mode_idempotence(tmp_path, run, host_log, service_account, pem):
     path = tmp_path / 'adc.json'
     args = dict(path=str(path), credentials=service_account)
-    raw, result = run(args, capsys, tmp_path, check=True, diff=True)
+    raw, result = run(gcloud_adc, args, check=True, diff=True)
     assert result['changed'] and not path.exists()
     assert json.loads(result['diff']['after'])['private_key'] == '<secret>'
-    raw, result = run(args, capsys, tmp_path, diff=True)
+    raw, result = run(gcloud_adc, args, diff=True)
     assert result['changed']
     assert_no_key(raw, host_log, pem)
     # public fields are shown, not masked as the rest of a no_log option would be
@@ -83,17 +59,17 @@ def test_write_check_mode_idempotence(tmp_path, capsys, host_log, service_accoun
     assert json.loads(path.read_text()) == service_account
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     mtime = os.stat(path).st_mtime_ns
-    raw, result = run(dict(args, credentials=json.dumps(service_account)), capsys, tmp_path)
+    raw, result = run(gcloud_adc, dict(args, credentials=json.dumps(service_account)))
     assert not result['changed'] and result['fields_changed'] == []
     assert os.stat(path).st_mtime_ns == mtime
     assert_no_key(raw, host_log, pem)
 
 
-def test_secrets_of_a_json_string_are_masked_field_by_field(tmp_path, capsys, host_log):
+def test_secrets_of_a_json_string_are_masked_field_by_field(tmp_path, run, host_log):
     path = tmp_path / 'adc.json'
     info = {'type': 'authorized_user', 'client_id': 'unit.apps', 'client_secret': CLIENT_SECRET,
             'refresh_token': REFRESH_TOKEN, 'quota_project_id': 'unit-quota'}
-    raw, result = run(dict(path=str(path), credentials=json.dumps(info)), capsys, tmp_path, diff=True)
+    raw, result = run(gcloud_adc, dict(path=str(path), credentials=json.dumps(info)), diff=True)
     assert result['changed'] and result['quota_project_id'] == 'unit-quota'
     assert CLIENT_SECRET not in raw and REFRESH_TOKEN not in raw
     assert all(CLIENT_SECRET not in repr(entry) and REFRESH_TOKEN not in repr(entry) for entry in host_log)
@@ -101,60 +77,60 @@ def test_secrets_of_a_json_string_are_masked_field_by_field(tmp_path, capsys, ho
     assert after['client_secret'] == '<secret>' and after['client_id'] == 'unit.apps'
     # rotating the refresh token shows that it changed, not what it is
     info['refresh_token'] = '1//unit-rotated-token'
-    raw, result = run(dict(path=str(path), credentials=info), capsys, tmp_path, diff=True, check=True)
+    raw, result = run(gcloud_adc, dict(path=str(path), credentials=info), diff=True, check=True)
     assert result['fields_changed'] == ['refresh_token']
     assert json.loads(result['diff']['after'])['refresh_token'] == '<secret, changed>'
     assert json.loads(result['diff']['before'])['refresh_token'] == '<secret>'
     assert '1//unit-rotated-token' not in raw and REFRESH_TOKEN not in raw
 
 
-def test_errors_leave_the_file_untouched(tmp_path, capsys, host_log, service_account, pem):
+def test_errors_leave_the_file_untouched(tmp_path, run, host_log, service_account, pem):
     path = tmp_path / 'adc.json'
     path.write_text('{"keep": true}\n')
     broken = dict(service_account, private_key=pem.replace('M', 'A', 40))
     for credentials, message in ((broken, 'rejects the service_account credentials'),
                                  (dict(service_account, type='oops'), '"type" must be one of'),
                                  ('{"type": ', 'is not valid JSON')):
-        raw, result = run(dict(path=str(path), credentials=credentials), capsys, tmp_path)
+        raw, result = run(gcloud_adc, dict(path=str(path), credentials=credentials))
         assert result['failed'] and message in result['msg'] and 'nothing was written' in result['msg']
         assert_no_key(raw, host_log, pem)
         assert path.read_text() == '{"keep": true}\n'
 
 
-def test_unparseable_file_is_replaced_without_showing_it(tmp_path, capsys, service_account):
+def test_unparseable_file_is_replaced_without_showing_it(tmp_path, run, service_account):
     path = tmp_path / 'adc.json'
     path.write_text('half a secret {')
-    raw, result = run(dict(path=str(path), credentials=service_account), capsys, tmp_path, diff=True)
+    raw, result = run(gcloud_adc, dict(path=str(path), credentials=service_account), diff=True)
     assert result['changed']
     assert result['diff']['before'] == '<not a JSON object: 15 bytes, not shown>\n'
     assert 'half a secret' not in raw
 
 
-def test_absent(tmp_path, capsys, host_log, service_account, pem):
+def test_absent(tmp_path, run, host_log, service_account, pem):
     path = tmp_path / 'adc.json'
-    run(dict(path=str(path), credentials=service_account), capsys, tmp_path)
-    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path, check=True, diff=True)
+    run(gcloud_adc, dict(path=str(path), credentials=service_account))
+    raw, result = run(gcloud_adc, dict(path=str(path), state='absent'), check=True, diff=True)
     assert result['changed'] and path.exists()
-    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path, diff=True)
+    raw, result = run(gcloud_adc, dict(path=str(path), state='absent'), diff=True)
     assert result['changed'] and not path.exists()
     assert json.loads(result['diff']['before'])['private_key'] == '<secret>'
     assert_no_key(raw, host_log, pem)
-    raw, result = run(dict(path=str(path), state='absent'), capsys, tmp_path)
+    raw, result = run(gcloud_adc, dict(path=str(path), state='absent'))
     assert not result['changed']
 
 
-def test_credentials_required_when_present(tmp_path, capsys):
-    raw, result = run(dict(path=str(tmp_path / 'adc.json')), capsys, tmp_path)
+def test_credentials_required_when_present(tmp_path, run):
+    raw, result = run(gcloud_adc, dict(path=str(tmp_path / 'adc.json')))
     assert result['failed'] and 'credentials' in result['msg']
 
 
-def test_missing_google_auth_says_what_to_install(tmp_path, capsys, monkeypatch, service_account):
+def test_missing_google_auth_says_what_to_install(tmp_path, run, monkeypatch, service_account):
     monkeypatch.setattr(gcloud_adc.adc, 'HAS_GOOGLE_AUTH', False)
-    raw, result = run(dict(path=str(tmp_path / 'adc.json'), credentials=service_account), capsys, tmp_path)
+    raw, result = run(gcloud_adc, dict(path=str(tmp_path / 'adc.json'), credentials=service_account))
     assert result['failed'] and 'google-auth' in result['msg']
     assert not (tmp_path / 'adc.json').exists()
     # removing needs no library
-    raw, result = run(dict(path=str(tmp_path / 'adc.json'), state='absent'), capsys, tmp_path)
+    raw, result = run(gcloud_adc, dict(path=str(tmp_path / 'adc.json'), state='absent'))
     assert not result.get('failed') and not result['changed']
 
 
@@ -163,7 +139,7 @@ def test_missing_google_auth_says_what_to_install(tmp_path, capsys, monkeypatch,
     b'{"a": NaN, "b": 1e400}',
     b'{"note": "\\ud800"}',
 ], ids=['deep', 'nan', 'surrogate'])
-def test_file_swapped_while_written_gives_a_result_not_a_traceback(tmp_path, capsys, service_account, monkeypatch,
+def test_file_swapped_while_written_gives_a_result_not_a_traceback(tmp_path, run, service_account, monkeypatch,
                                                                    swapped_in):
     """Another program replaces the file between our read and our write: the result is built from what we wrote."""
     path = tmp_path / 'adc.json'
@@ -179,7 +155,7 @@ def test_file_swapped_while_written_gives_a_result_not_a_traceback(tmp_path, cap
             os.replace(str(tmp), str(path))
         return real(data)
     monkeypatch.setattr(gcloud_adc.adc, 'parse_existing', parse_existing)
-    raw, result = run(dict(path=str(path), credentials=service_account), capsys, tmp_path, diff=True)
+    raw, result = run(gcloud_adc, dict(path=str(path), credentials=service_account), diff=True)
     assert result['changed'] and not result.get('failed'), result.get('msg')
     assert result['path'] == str(path) and result['principal'] == service_account['client_email']
     assert json.loads(path.read_text()) == service_account

@@ -5,13 +5,6 @@
 from __future__ import annotations
 
 import getpass
-import json
-
-import pytest
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import PASS_VARS
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.devfleet.claude_code.plugins.modules import litellm_proxy_config
 
@@ -28,24 +21,6 @@ general_settings:
 '''
 
 
-@pytest.fixture
-def host_log(monkeypatch):
-    logged = []
-    monkeypatch.setattr(AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append((msg, log_args)))
-    return logged
-
-
-def run(args, capsys, diff=False, check=False):
-    args = dict(args, _ansible_diff=diff, _ansible_check_mode=check, _ansible_verbosity=4)
-    if 'inject_invocation' in PASS_VARS:
-        args['_ansible_inject_invocation'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            litellm_proxy_config.main()
-    out = capsys.readouterr().out
-    return out, json.loads(out)
-
-
 def base_args(tmp_path, venv, **extra):
     args = dict(path=str(tmp_path / 'etc'), config=CONFIG, venv=venv, validate_user=getpass.getuser(),
                 environment={'UPSTREAM': UPSTREAM, 'LITELLM_MASTER_KEY': MASTER},
@@ -54,11 +29,11 @@ def base_args(tmp_path, venv, **extra):
     return args
 
 
-def test_check_mode_apply_idempotence(tmp_path, capsys, fake_venv, host_log):
+def test_check_mode_apply_idempotence(tmp_path, run, fake_venv, host_log):
     args = base_args(tmp_path, fake_venv())
-    raw, result = run(args, capsys, check=True, diff=True)
+    raw, result = run(litellm_proxy_config, args, check=True, diff=True)
     assert result['changed'] and result['validated'] and not (tmp_path / 'etc').exists()
-    raw, result = run(args, capsys, diff=True)
+    raw, result = run(litellm_proxy_config, args, diff=True)
     assert result['changed'] and result['models'] == 1 and result['litellm_version'] == '1.108.7'
     assert result['changed_files'] == ['config.yaml', 'devfleet_auth.py', 'litellm.env']
     assert MASTER not in raw and UPSTREAM not in raw
@@ -66,53 +41,53 @@ def test_check_mode_apply_idempotence(tmp_path, capsys, fake_venv, host_log):
     env_diff = [d for d in result['diff'] if d['after_header'] == 'litellm.env'][0]
     assert env_diff['after'] == 'LITELLM_MASTER_KEY=<secret, changed>\nUPSTREAM=<secret, changed>\n'
     assert UPSTREAM in (tmp_path / 'etc' / 'litellm.env').read_text()
-    raw, result = run(args, capsys)
+    raw, result = run(litellm_proxy_config, args)
     assert not result['changed'] and not result['validated']
 
 
-def test_rejected_change_leaves_the_live_files_alone(tmp_path, capsys, fake_venv):
+def test_rejected_change_leaves_the_live_files_alone(tmp_path, run, fake_venv):
     venv = fake_venv()
-    run(base_args(tmp_path, venv), capsys)
+    run(litellm_proxy_config, base_args(tmp_path, venv))
     before = {p.name: p.read_bytes() for p in (tmp_path / 'etc').iterdir() if p.is_file()}
     broken = CONFIG.replace('general_settings:', '  - model_name: x\n    litellm_params:\n      model: nosuch/x\ngeneral_settings:')
     rotated = {'UPSTREAM': 'sk-rotated-UNIT-SECRET', 'LITELLM_MASTER_KEY': MASTER}
-    raw, result = run(base_args(tmp_path, venv, config=broken, environment=rotated), capsys)
+    raw, result = run(litellm_proxy_config, base_args(tmp_path, venv, config=broken, environment=rotated))
     assert result['failed'] and 'rejected, nothing was changed' in result['msg']
     assert 'accepted 1 of the 2 model_list entries' in result['msg']
     assert 'sk-rotated-UNIT-SECRET' not in raw
     assert {p.name: p.read_bytes() for p in (tmp_path / 'etc').iterdir() if p.is_file()} == before
 
 
-def test_secret_written_into_the_config_is_refused(tmp_path, capsys, fake_venv):
-    raw, result = run(base_args(tmp_path, fake_venv(), config=CONFIG + '# %s\n' % UPSTREAM), capsys)
+def test_secret_written_into_the_config_is_refused(tmp_path, run, fake_venv):
+    raw, result = run(litellm_proxy_config, base_args(tmp_path, fake_venv(), config=CONFIG + '# %s\n' % UPSTREAM))
     assert result['failed'] and 'the value of UPSTREAM appears in config.yaml' in result['msg']
     assert UPSTREAM not in raw
     assert not (tmp_path / 'etc').exists()
 
 
-def test_rollback(tmp_path, capsys, fake_venv):
+def test_rollback(tmp_path, run, fake_venv):
     venv = fake_venv()
-    run(base_args(tmp_path, venv), capsys)
+    run(litellm_proxy_config, base_args(tmp_path, venv))
     first = (tmp_path / 'etc' / 'config.yaml').read_text()
-    run(base_args(tmp_path, venv, config=CONFIG.replace('claude-*', 'claude-y')), capsys)
+    run(litellm_proxy_config, base_args(tmp_path, venv, config=CONFIG.replace('claude-*', 'claude-y')))
     assert 'claude-y' in (tmp_path / 'etc' / 'config.yaml').read_text()
-    dummy, result = run(dict(path=str(tmp_path / 'etc'), state='rollback'), capsys, check=True)
+    dummy, result = run(litellm_proxy_config, dict(path=str(tmp_path / 'etc'), state='rollback'), check=True)
     assert result['changed'] and result['changed_files'] == ['config.yaml']
     assert 'claude-y' in (tmp_path / 'etc' / 'config.yaml').read_text()
-    dummy, result = run(dict(path=str(tmp_path / 'etc'), state='rollback'), capsys)
+    dummy, result = run(litellm_proxy_config, dict(path=str(tmp_path / 'etc'), state='rollback'))
     assert result['changed'] and (tmp_path / 'etc' / 'config.yaml').read_text() == first
-    dummy, result = run(dict(path=str(tmp_path / 'etc'), state='rollback'), capsys)
+    dummy, result = run(litellm_proxy_config, dict(path=str(tmp_path / 'etc'), state='rollback'))
     assert not result['changed']
 
 
-def test_tls_key_is_never_shown(tmp_path, capsys, fake_venv):
+def test_tls_key_is_never_shown(tmp_path, run, fake_venv):
     args = base_args(tmp_path, fake_venv(), tls_certificate='CERT', tls_private_key=TLS_KEY, validate=False)
-    raw, result = run(args, capsys, diff=True)
+    raw, result = run(litellm_proxy_config, args, diff=True)
     assert result['changed'] and 'tls.key' in result['changed_files']
     assert 'UNIT-TEST-KEY' not in raw
     assert (tmp_path / 'etc' / 'tls.key').read_text() == TLS_KEY
 
 
-def test_validation_needs_a_venv(tmp_path, capsys):
-    dummy, result = run(dict(path=str(tmp_path / 'etc'), config=CONFIG), capsys)
+def test_validation_needs_a_venv(tmp_path, run):
+    dummy, result = run(litellm_proxy_config, dict(path=str(tmp_path / 'etc'), config=CONFIG))
     assert result['failed'] and 'validate=true needs venv' in result['msg']

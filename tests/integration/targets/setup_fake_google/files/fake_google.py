@@ -11,7 +11,11 @@ Standard library only. On 127.0.0.1 it serves:
   * the Security Token Service, POST /v1/token (the token_url of external_account files):
     grant_type=urn:ietf:params:oauth:grant-type:token-exchange with a known subject_token and its audience;
   * the IAM Credentials API, POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken (the
-    service_account_impersonation_url): the caller's Bearer token must be one this server issued.
+    service_account_impersonation_url): the caller's Bearer token must be one this server issued;
+  * Secret Manager's accessSecretVersion, GET /v1/projects/P/secrets/S/versions/V:access: only with a Bearer token
+    this server issued that has not expired; the value of ``P/S`` comes from the --secrets JSON file
+    ({"P/S": "value"}), re-read on every request so that a test can rotate a secret; 404 NOT_FOUND in Google's
+    error format otherwise.
 Every access token it issues is new and random; it is recorded with what it was issued for. Every request is
 appended to a JSON-lines log with its form or JSON body, headers, status and answer, so a test can assert who
 exchanged what, and which token a client then presented elsewhere.
@@ -21,8 +25,8 @@ Configuration (--config FILE, JSON; a test writes it):
    "service_accounts": {"EMAIL": {"modulus": "HEX (openssl rsa -noout -modulus)", "exponent": 65537}},
    "subject_tokens": {"SUBJECT_TOKEN": "AUDIENCE it is valid for"}}
 
-  fake_google.py --config F --port-file F --log F [--pid-file F] [--port N]
-  fake_google.py --stop --pid-file F
+  fake_google.py --config F --port-file F --log F [--secrets F] [--port N]
+Started and stopped by setup_loopback_server (through setup_fake_google's start.yml and stop.yml).
 """
 
 import argparse
@@ -39,13 +43,14 @@ import threading
 import time
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
 JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 GENERATE = re.compile(r'^/v1/projects/[^/]+/serviceAccounts/(?P<email>[^/:]+):generateAccessToken$')
+ACCESS = re.compile(r'^/v1/projects/(?P<project>[^/]+)/secrets/(?P<secret>[^/]+)/versions/(?P<version>[^/:]+):access$')
 # DER prefix of the DigestInfo of a SHA-256 hash in a PKCS#1 v1.5 signature
 SHA256_DIGEST_INFO = bytes.fromhex('3031300d060960864801650304020105000420')
 LIFETIME = 3600
@@ -102,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
     def _issue(self, kind, principal, scope):
         token = 'ya29.fake-%s-%s' % (kind, secrets.token_hex(16))
         with LOCK:
-            self.server.issued[token] = {'kind': kind, 'principal': principal, 'scope': scope}
+            self.server.issued[token] = {'kind': kind, 'principal': principal, 'scope': scope,
+                                         'expires': time.time() + LIFETIME}
         return token
 
     def _record(self, body, status, answer):
@@ -122,8 +128,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _google_error(self, status, code, message):
+        self._send(status, {'error': {'code': status, 'message': message, 'status': code}}, None)
+
     def do_GET(self):
-        self._send(404, {'error': {'code': 404, 'message': 'not served by fake-google: %s' % self.path}}, None)
+        match = ACCESS.match(urlsplit(self.path).path)
+        if not match:
+            return self._google_error(404, 'NOT_FOUND', 'not served by fake-google: %s' % self.path)
+        return self._access_secret_version(unquote(match.group('project')), unquote(match.group('secret')))
 
     def do_POST(self):
         length = int(self.headers.get('Content-Length') or 0)
@@ -228,32 +240,39 @@ class Handler(BaseHTTPRequestHandler):
         return {'accessToken': self._issue('iam', email, scope),
                 'expireTime': expire.strftime('%Y-%m-%dT%H:%M:%SZ')}
 
+    # -- Secret Manager -------------------------------------------------------------------------
+    def _access_secret_version(self, project, secret):
+        auth = self.headers.get('Authorization') or ''
+        caller = self.server.issued.get(auth[7:].strip()) if auth.lower().startswith('bearer ') else None
+        if caller is None or caller['expires'] < time.time():
+            return self._google_error(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')
+        try:
+            with open(self.server.options.secrets) as handle:
+                values = json.load(handle)
+        except (OSError, TypeError, ValueError):
+            values = {}
+        value = values.get('%s/%s' % (project, secret))
+        if value is None:
+            return self._google_error(404, 'NOT_FOUND', 'Secret [projects/%s/secrets/%s] not found or has no versions.'
+                                      % (project, secret))
+        return self._send(200, {'name': 'projects/%s/secrets/%s/versions/1' % (project, secret),
+                                'payload': {'data': base64.b64encode(value.encode()).decode()}}, None)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config')
     parser.add_argument('--port', type=int, default=0)
     parser.add_argument('--port-file')
-    parser.add_argument('--pid-file')
     parser.add_argument('--log', default=os.devnull)
-    parser.add_argument('--stop', action='store_true', help='stop the server named by --pid-file')
+    parser.add_argument('--secrets', help='JSON file of the secrets Secret Manager serves, {"PROJECT/SECRET": "value"}')
     options = parser.parse_args()
-    if options.stop:
-        try:
-            with open(options.pid_file) as handle:
-                os.kill(int(handle.read().strip()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
-        return 0
     server = ThreadingHTTPServer(('127.0.0.1', options.port), Handler)
     server.daemon_threads = True
     server.options = options
     server.issued = {}
     with open(options.config) as handle:
         server.config = json.load(handle)
-    if options.pid_file:
-        with open(options.pid_file, 'w') as handle:
-            handle.write('%d\n' % os.getpid())
     if options.port_file:  # written last: its presence means "ready"
         tmp = options.port_file + '.tmp'
         with open(tmp, 'w') as handle:
