@@ -4,13 +4,18 @@
 """Bounded load of Claude Code-shaped requests (streaming POST /v1/messages) for the litellm_ha scenario.
 
 Standard library only. CONCURRENCY workers send requests, one connection each, until DURATION seconds have
-passed or COUNT requests were sent, round-robin over the URLs given. A request succeeds when the answer is
-HTTP 200 and its body holds the EXPECT text. Prints one JSON object: ok, failed, statuses, the first failures.
+passed or COUNT requests were sent, round-robin over the URLs given. With --while-file the load goes on after
+DURATION for as long as that file exists (a test removes it when the change it loads is done), but never past
+--max-duration: it always stops by itself. A request succeeds when the answer is HTTP 200 and its body holds the
+EXPECT text. Prints one JSON object: sent, ok, failed, statuses, seconds, the wall-clock start (epoch), successes by
+URL and by the second they were sent in, and the failures (each with the wall-clock time its request was sent), so
+a test can tell requests in flight at a moment from new ones.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import time
 import urllib.parse
 
@@ -37,15 +42,23 @@ async def one(url, key, model, expect, timeout):
 
 async def run(args):
     urls = args.url.split(',')
-    deadline = time.monotonic() + args.duration
-    state = {'sent': 0, 'ok': 0, 'failed': 0, 'statuses': {}, 'failures': []}
     start = time.monotonic()
+    state = {'sent': 0, 'ok': 0, 'failed': 0, 'statuses': {}, 'failures': [], 'started': time.time(),
+             'ok_by_url': dict((url, 0) for url in urls), 'ok_by_second': []}
+
+    def going():
+        now = time.monotonic() - start
+        if args.count and state['sent'] >= args.count:
+            return False
+        if now < args.duration:
+            return True
+        return bool(args.while_file) and now < args.max_duration and os.path.exists(args.while_file)
 
     async def worker():
-        while time.monotonic() < deadline and (args.count == 0 or state['sent'] < args.count):
+        while going():
             url = urls[state['sent'] % len(urls)]
             state['sent'] += 1
-            at = round(time.monotonic() - start, 2)
+            at = round(time.time(), 3)
             try:
                 status, found = await one(url, args.key, args.model, args.expect, args.timeout)
                 reason = None if status == 200 and found else 'HTTP %d%s' % (status, '' if found else ', no answer text')
@@ -54,10 +67,14 @@ async def run(args):
             state['statuses'][str(status)] = state['statuses'].get(str(status), 0) + 1
             if reason is None:
                 state['ok'] += 1
+                state['ok_by_url'][url] += 1
+                second = int(at - state['started'])  # successes by the second they were sent in
+                state['ok_by_second'].extend([0] * (second + 1 - len(state['ok_by_second'])))
+                state['ok_by_second'][second] += 1
             else:
                 state['failed'] += 1
-                if len(state['failures']) < 20:
-                    state['failures'].append({'at': at, 'url': url, 'error': reason})
+                if len(state['failures']) < 200:
+                    state['failures'].append({'at': at, 'ended': round(time.time(), 3), 'url': url, 'error': reason})
             if args.pause:
                 await asyncio.sleep(args.pause)
 
@@ -74,6 +91,8 @@ def main():
     parser.add_argument('--expect', required=True, help='text every good answer holds')
     parser.add_argument('--concurrency', type=int, default=20)
     parser.add_argument('--duration', type=float, default=60.0)
+    parser.add_argument('--while-file', help='after --duration, go on while this file exists')
+    parser.add_argument('--max-duration', type=float, default=600.0, help='stop after this many seconds in any case')
     parser.add_argument('--count', type=int, default=0, help='stop after this many requests (0: no limit)')
     parser.add_argument('--pause', type=float, default=0.0, help='seconds each worker waits between requests')
     parser.add_argument('--timeout', type=float, default=120.0)
