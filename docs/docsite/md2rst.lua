@@ -7,6 +7,8 @@
 -- them) and `nox -e docsite-check` (which fails when they are stale); never edit the .rst files by hand.
 --   - the title carries the label antsibull-docs requires: ansible_collections.devfleet.claude_code.docsite.<name>
 --   - a link to another guide (other.md) or a section (other.md#anchor, #anchor) becomes a :ref: to its label
+--   - a ```mermaid diagram (GitHub draws it) stays as its text: Sphinx has no mermaid lexer and warns, which fails
+--     the docsite build
 --   - a link or picture elsewhere in the repository (../playbooks/site.yml, images/doctor.png) becomes an absolute
 --     link to the repository, so it works on Galaxy and in the rendered docs alike
 -- Metadata (pandoc -M): docname (the guide's name), repository (galaxy.yml's repository URL), branch.
@@ -95,4 +97,11 @@ function Pandoc(doc)
   return doc
 end
 
-return {{Meta = Meta}, {Para = Para}, {Link = Link, Image = Image}, {Pandoc = Pandoc}}
+function CodeBlock(block)
+  if block.classes:includes('mermaid') then
+    block.classes = {'text'}
+    return block
+  end
+end
+
+return {{Meta = Meta}, {Para = Para, CodeBlock = CodeBlock}, {Link = Link, Image = Image}, {Pandoc = Pandoc}}
