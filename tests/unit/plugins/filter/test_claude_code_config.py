@@ -131,3 +131,17 @@ def test_unknown_provider_and_missing_variable_are_clear_errors():
 
 def test_filter_is_registered():
     assert FilterModule().filters()['claude_code_config'] is claude_code_config
+
+
+def test_pem_variables_become_each_users_tls_files():
+    inputs = dict(_inputs('gateway_managed_helper'), ca_bundle_pem='CA', client_cert_pem='CERT', client_key_pem='KEY')
+    out = claude_code_config(inputs)
+    for user in out['host_users']:
+        assert user['tls'] == {'ca_bundle': 'CA', 'client_cert': 'CERT', 'client_key': 'KEY'}
+        # left null: claude_code_host names the files it writes
+        assert user['env'].get('NODE_EXTRA_CA_CERTS') is None
+    assert 'tls' not in claude_code_config(_inputs('gateway_managed_helper'))['host_users'][0]
+    with pytest.raises(AnsibleFilterError, match='claude_code_client_key and claude_code_client_key_pem exclude'):
+        claude_code_config(dict(inputs, client_key='/etc/key.pem'))
+    with pytest.raises(AnsibleFilterError, match='list the users in claude_code_users'):
+        claude_code_config(dict(inputs, users=[]))
