@@ -428,9 +428,10 @@ def secret_values(params):
         for profile in entry.get('aws_profiles') or []:
             values.extend(str(profile[name]) for name in AWS_SECRET_OPTIONS if isinstance(profile, dict) and profile.get(name))
         values.extend(_credentials_secrets((entry.get('adc') or {}).get('credentials')))
-        key = (entry.get('tls') or {}).get('client_key')
-        if key:
-            values.extend([str(key), str(key).strip()])
+        for option, pem in (entry.get('tls') or {}).items():
+            # the key, and a key given by mistake in place of a certificate
+            if pem and (option == 'client_key' or 'PRIVATE KEY' in str(pem)):
+                values.extend([str(pem), str(pem).strip()])
     return values
 
 
