@@ -361,11 +361,11 @@ def _policy(v):
 def _tls(v):
     """claude_code_host's users[].tls: the PEM texts the role writes into each user's ~/.claude/tls."""
     tls = {}
-    for path, option in (('ca_bundle', 'ca_bundle'), ('client_cert', 'client_cert'), ('client_key', 'client_key')):
+    for option in ('ca_bundle', 'client_cert', 'client_key'):
         pem = v[option + '_pem']
-        if len(pem) > 0 and len(v[path]) > 0:
+        if len(pem) > 0 and len(v[option]) > 0:
             raise AnsibleFilterError('claude_code_%s and claude_code_%s_pem exclude each other: give the path of a file '
-                                     'on the hosts or its PEM text for the role to write' % (path, option))
+                                     'on the hosts or its PEM text for the role to write' % (option, option))
         if len(pem) > 0:
             tls[option] = pem
     if len(v['users']) == 0 and tls:
