@@ -372,6 +372,22 @@ def _policy(v):
     }, v['policy_settings'])
 
 
+def _tls(v):
+    """claude_code_host's users[].tls: the PEM texts the role writes into each user's ~/.claude/tls."""
+    tls = {}
+    for option in ('ca_bundle', 'client_cert', 'client_key'):
+        pem = v[option + '_pem']
+        if len(pem) > 0 and len(v[option]) > 0:
+            raise AnsibleFilterError('claude_code_%s and claude_code_%s_pem exclude each other: give the path of a file '
+                                     'on the hosts or its PEM text for the role to write' % (option, option))
+        if len(pem) > 0:
+            tls[option] = pem
+    if len(v['users']) == 0 and tls:
+        raise AnsibleFilterError('claude_code_ca_bundle_pem, claude_code_client_cert_pem and claude_code_client_key_pem '
+                                 'are written into the users\' ~/.claude/tls: list the users in claude_code_users')
+    return tls
+
+
 def _helper(v):
     """The apiKeyHelper options as claude_code_host takes them (those of the api_key_helper module)."""
     wanted = v['api_key_helper']
@@ -395,6 +411,7 @@ REQUIRED = (
     'anthropic_google_cloud_project', 'anthropic_google_cloud_location', 'anthropic_google_cloud_workspace_id',
     'anthropic_google_cloud_skip_auth', 'model', 'small_model', 'sonnet_model', 'opus_model', 'https_proxy',
     'http_proxy', 'no_proxy', 'ca_bundle', 'client_cert', 'client_key', 'client_key_passphrase', 'custom_headers',
+    'ca_bundle_pem', 'client_cert_pem', 'client_key_pem',
     'disable_telemetry', 'disable_nonessential_traffic', 'disable_autoupdater', 'disable_experimental_betas',
     'install_method', 'version', 'npm_prefix', 'npm_package', 'npm_registry', 'install_dir', 'bin_dir',
     'available_models', 'force_login_method', 'force_login_org_uuid', 'permissions', 'disable_bypass_permissions',
@@ -468,6 +485,7 @@ def claude_code_config(variables):
     # Without users, managed scope gets one machine-wide helper in the drop-in (each user's own credentials).
     helper_in_dropin = helper_used and len(v['users']) == 0
 
+    tls = _tls(v)
     host_users = []
     for user in v['users']:
         facts = users_facts[user] if user in users_facts else host_facts
@@ -495,6 +513,8 @@ def claude_code_config(variables):
             'vertex_from_adc': vertex_adc,
             'gcp_auth_refresh': v['google_deferred_auth_refresh'] if vertex_adc else '',
         })
+        if tls:
+            host_users[-1]['tls'] = tls
     if managed:
         # public values only, and one machine-wide helper without users
         host_managed = {'dropin': v['managed_dropin'], 'env': split['public'], 'settings': settings,

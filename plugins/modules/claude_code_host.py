@@ -135,6 +135,30 @@ options:
           - Set C(gcpAuthRefresh) to this command when the gcloud CLI is installed on the host and O(users[].settings)
             leaves the key missing or null.
         type: str
+      tls:
+        description:
+          - PEM files for the user's TLS connection to a gateway, written into C(tls/) of the user's Claude Code
+            configuration directory (C(~/.claude/tls), the directory C(0700), every file owned by the user), before
+            the settings. The variable that names each file is set in O(users[].env) where it leaves it missing or null.
+          - A value left empty leaves its file alone.
+        type: dict
+        default: {}
+        suboptions:
+          ca_bundle:
+            description:
+              - CA certificates to trust besides the built-in ones (a private CA that signs the gateway's certificate, or
+                a TLS-inspecting proxy's), written to C(tls/ca-bundle.pem) (C(0644)) and named by C(NODE_EXTRA_CA_CERTS).
+            type: str
+          client_cert:
+            description:
+              - The user's client certificate for mutual TLS, written to C(tls/client-cert.pem) (C(0644)) and named by
+                C(CLAUDE_CODE_CLIENT_CERT).
+            type: str
+          client_key:
+            description:
+              - The private key of O(users[].tls.client_cert), written to C(tls/client-key.pem) (C(0600)) and named by
+                C(CLAUDE_CODE_CLIENT_KEY). Never shown in results or diffs.
+            type: str
   managed:
     description:
       - A managed settings drop-in for every user of the machine (public values only; see
@@ -273,6 +297,11 @@ users:
       description: The result of the ADC write, as M(devfleet.claude_code.gcloud_adc) returns it.
       type: dict
       sample: {"path": "/home/carol/.config/gcloud/application_default_credentials.json", "type": "authorized_user"}
+    tls:
+      description: The TLS files written for the user (O(users[].tls)), each with its C(path) and whether it C(changed).
+      type: list
+      elements: dict
+      sample: [{"path": "/home/alice/.claude/tls/ca-bundle.pem", "changed": false}]
 managed_dir:
   description:
     - The directory of the machine's managed settings on this host, where Claude Code reads C(managed-settings.d/)
@@ -304,7 +333,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._aws_config i
     write_profile,
 )
 from ansible_collections.devfleet.claude_code.plugins.module_utils._errors import CollectionError, failing_on_errors
-from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import read_file
+from ansible_collections.devfleet.claude_code.plugins.module_utils._fs import ManagedFile, lookup_user, read_file
 from ansible_collections.devfleet.claude_code.plugins.module_utils._module import SecretAwareModule
 from ansible_collections.devfleet.claude_code.plugins.module_utils._redact import outcome_diff
 from ansible_collections.devfleet.claude_code.plugins.module_utils._settings import (
@@ -314,6 +343,7 @@ from ansible_collections.devfleet.claude_code.plugins.module_utils._settings imp
     policy_from_params,
     resolve_target,
     secrets_argument_spec,
+    user_settings_dir,
     validate_env,
     validate_settings,
 )
@@ -323,6 +353,13 @@ HELPER_OWN = ('scope', 'user', 'config_dir', 'dropin', 'env', 'settings', 'backu
 PROFILE_OWN = ('user', 'config_file', 'credentials_file')
 ADC_OWN = ('user',)
 AWS_SECRET_OPTIONS = ('access_key_id', 'secret_access_key', 'session_token')
+# users[].tls: option, file name in CONFIG_DIR/tls, mode, the variable that names it, what its PEM block must hold
+TLS_DIR = 'tls'
+TLS_FILES = (
+    ('ca_bundle', 'ca-bundle.pem', 0o644, 'NODE_EXTRA_CA_CERTS', 'CERTIFICATE'),
+    ('client_cert', 'client-cert.pem', 0o644, 'CLAUDE_CODE_CLIENT_CERT', 'CERTIFICATE'),
+    ('client_key', 'client-key.pem', 0o600, 'CLAUDE_CODE_CLIENT_KEY', 'PRIVATE KEY'),
+)
 
 
 class InputError(CollectionError):
@@ -391,6 +428,10 @@ def secret_values(params):
         for profile in entry.get('aws_profiles') or []:
             values.extend(str(profile[name]) for name in AWS_SECRET_OPTIONS if isinstance(profile, dict) and profile.get(name))
         values.extend(_credentials_secrets((entry.get('adc') or {}).get('credentials')))
+        for option, pem in (entry.get('tls') or {}).items():
+            # the key, and a key given by mistake in place of a certificate
+            if pem and (option == 'client_key' or 'PRIVATE KEY' in str(pem)):
+                values.extend([str(pem), str(pem).strip()])
     return values
 
 
@@ -449,6 +490,7 @@ class UserPlan(object):
             params = _validated(PROFILE_VALIDATOR, profile, '%s.aws_profiles[%d]' % (where, index))
             ProfileSpec(params)  # raises IniError on values the AWS SDKs would refuse
             self.profiles.append(params)
+        self.tls = self._validated_tls(entry.get('tls') or {})
         self.adc = None
         self.adc_info = None
         if entry.get('adc'):
@@ -463,9 +505,40 @@ class UserPlan(object):
                 except adc().AdcError as exc:
                     raise InputError('%s.adc: %s' % (where, exc))
 
+    def _validated_tls(self, tls):
+        for option, dummy, dummy, dummy, block in TLS_FILES:
+            pem = tls.get(option)
+            if pem and not ('-----BEGIN ' in pem and block + '-----' in pem):
+                raise InputError('%s.tls.%s: not PEM text with a %s block ("-----BEGIN ... %s-----")'
+                                 % (self.where, option, block, block))
+        return dict((option, tls[option]) for option in tls if tls[option])
+
+    def _write_tls(self, backup, diffs, result):
+        """The PEM files of users[].tls, then the variables naming them where env leaves them missing or null."""
+        info = lookup_user(self.name)
+        base = os.path.join(user_settings_dir(info, self.config_dir), TLS_DIR)
+        for option, name, mode, variable, block in TLS_FILES:
+            if option not in self.tls:
+                continue
+            data = (self.tls[option].strip() + '\n').encode('utf-8')
+            target = ManagedFile(os.path.join(base, name), mode, info.uid, info.gid, dir_mode=0o700)
+            outcome = target.update(lambda current, data=data: None if current == data else data,
+                                    check_mode=self.module.check_mode, backup=backup)
+            if self.module._diff and outcome['changed']:
+                secret = block == 'PRIVATE KEY'
+                diffs.append(outcome_diff(outcome, lambda raw, secret=secret: (
+                    '<private key: %d bytes, not shown>\n' % len(raw) if secret
+                    else raw.decode('utf-8', 'replace'))))
+            result['changed'] |= outcome['changed']
+            result.setdefault('tls', []).append(dict(path=outcome['path'], changed=outcome['changed']))
+            if self.env.get(variable) is None:
+                self.env[variable] = os.path.join(base, name)
+
     def run(self, policy, backup, diffs):
         module = self.module
         result = dict(name=self.name, changed=False)
+        if self.tls:
+            self._write_tls(backup, diffs, result)
         for params in self.profiles:
             params = dict(params, user=self.name, backup=params['backup'] or backup)
             outcome = write_profile(params, check_mode=module.check_mode, diff=module._diff)
@@ -566,6 +639,11 @@ def main():
             adc=dict(type='dict', default={}),
             vertex_from_adc=dict(type='bool', default=False),
             gcp_auth_refresh=dict(type='str'),
+            tls=dict(type='dict', default={}, options=dict(
+                ca_bundle=dict(type='str'),
+                client_cert=dict(type='str'),
+                client_key=dict(type='str', no_log=True),
+            )),
         )),
         managed=dict(type='dict', options=dict(
             dropin=dict(type='str', required=True),

@@ -216,3 +216,17 @@ def test_deferred_credentials_are_checked_as_the_roles_check_them():
     message = error(['aws_credentials'], dict(AWS_INVENTORY, aws_credentials_backup='maybe'))
     assert 'golden/secret' not in message and 'aws_credentials_backup' in message
     assert 'must list roles among' in error(['litellm_proxy'], {})
+
+
+def test_pem_variables_become_each_users_tls_files():
+    inputs = dict(_inputs('gateway_managed_helper'), ca_bundle_pem='CA', client_cert_pem='CERT', client_key_pem='KEY')
+    out = claude_code_config(inputs)
+    for user in out['host_users']:
+        assert user['tls'] == {'ca_bundle': 'CA', 'client_cert': 'CERT', 'client_key': 'KEY'}
+        # left null: claude_code_host names the files it writes
+        assert user['env'].get('NODE_EXTRA_CA_CERTS') is None
+    assert 'tls' not in claude_code_config(_inputs('gateway_managed_helper'))['host_users'][0]
+    with pytest.raises(AnsibleFilterError, match='claude_code_client_key and claude_code_client_key_pem exclude'):
+        claude_code_config(dict(inputs, client_key='/etc/key.pem'))
+    with pytest.raises(AnsibleFilterError, match='list the users in claude_code_users'):
+        claude_code_config(dict(inputs, users=[]))

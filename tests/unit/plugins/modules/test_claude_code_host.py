@@ -96,3 +96,53 @@ def test_managed_dir_is_resolved_for_the_platform(run, monkeypatch, system, dire
     raw, result = run(claude_code_host, dict(users=[]))
     assert result['managed_dir'] == directory
     assert result['changed'] is False
+
+
+CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBdfccUnitTestCA\n-----END CERTIFICATE-----\n'
+CERT_PEM = '-----BEGIN CERTIFICATE-----\nMIIBdfccUnitTestClientCert\n-----END CERTIFICATE-----\n'
+KEY_BODY = 'MIGHAgEAdfccUnitTestClientKeyNeverShown'
+KEY_PEM = '-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n' % KEY_BODY
+
+
+def test_tls_files_are_the_users_and_named_in_the_settings(tmp_path, run):
+    import pwd
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    config_dir = tmp_path / 'claude'
+    tls_dir = config_dir / 'tls'
+    args = dict(users=[dict(name=user, config_dir=str(config_dir), env={'NODE_EXTRA_CA_CERTS': None},
+                            tls=dict(ca_bundle=CA_PEM, client_cert=CERT_PEM, client_key=KEY_PEM))])
+    raw, result = run(claude_code_host, args, diff=True)
+    assert result['changed'] and not result.get('failed')
+    assert [entry['path'] for entry in result['users'][0]['tls']] == [
+        str(tls_dir / name) for name in ('ca-bundle.pem', 'client-cert.pem', 'client-key.pem')]
+    assert tls_dir.stat().st_mode & 0o777 == 0o700
+    assert (tls_dir / 'client-key.pem').stat().st_mode & 0o777 == 0o600
+    assert (tls_dir / 'client-cert.pem').stat().st_mode & 0o777 == 0o644
+    assert (tls_dir / 'client-key.pem').read_text() == KEY_PEM
+    assert json.loads((config_dir / 'settings.json').read_text())['env'] == {
+        'NODE_EXTRA_CA_CERTS': str(tls_dir / 'ca-bundle.pem'),
+        'CLAUDE_CODE_CLIENT_CERT': str(tls_dir / 'client-cert.pem'),
+        'CLAUDE_CODE_CLIENT_KEY': str(tls_dir / 'client-key.pem'),
+    }
+    assert KEY_BODY not in raw  # not in the result, the diff or the invocation
+    assert 'MIIBdfccUnitTestClientCert' in raw  # certificates are public: the diff shows them
+    raw, result = run(claude_code_host, args)
+    assert not result['changed']
+    # a path given in env wins over the file the module writes
+    args['users'][0]['env'] = {'NODE_EXTRA_CA_CERTS': '/etc/ssl/certs/ca-certificates.crt'}
+    raw, result = run(claude_code_host, args)
+    env = json.loads((config_dir / 'settings.json').read_text())['env']
+    assert env['NODE_EXTRA_CA_CERTS'] == '/etc/ssl/certs/ca-certificates.crt'
+
+
+@pytest.mark.parametrize('option, value', [
+    ('ca_bundle', 'not a certificate'),
+    ('client_cert', KEY_PEM),
+    ('client_key', CERT_PEM),
+])
+def test_tls_text_that_is_not_the_right_pem_fails_before_any_write(tmp_path, run, option, value):
+    args = dict(users=[dict(name='root', config_dir=str(tmp_path / 'c'), tls={option: value})])
+    raw, result = run(claude_code_host, args)
+    assert result['failed'] and 'tls.%s: not PEM text' % option in result['msg']
+    assert not (tmp_path / 'c').exists()
+    assert KEY_BODY not in raw
